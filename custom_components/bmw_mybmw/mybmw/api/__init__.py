@@ -1,0 +1,1 @@
+"""Transport and authentication for the MyBMW API."""

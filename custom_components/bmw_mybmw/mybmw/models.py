@@ -1,0 +1,148 @@
+"""Shared models and the client's exception hierarchy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, NamedTuple, Self
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_POI_NAME = "Sent from Home Assistant"
+
+
+class StrEnum(str, Enum):
+    """A string enum that matches case-insensitively and falls back to UNKNOWN.
+
+    The API adds enum values without notice; an unknown one must degrade a
+    single field, never break parsing of a whole vehicle.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if isinstance(value, str):
+            wanted = value.upper()
+            for member in cls:
+                if member.value.upper() == wanted:
+                    return member
+        unknown = cls.__members__.get("UNKNOWN")
+        if unknown is not None:
+            _LOGGER.debug("Unknown value %r for %s, using UNKNOWN", value, cls.__name__)
+        return unknown
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ValueWithUnit(NamedTuple):
+    """A numeric value and the unit the API reported it in."""
+
+    value: int | float | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class GPSPosition:
+    """WGS-84 coordinates in decimal degrees."""
+
+    latitude: float | None
+    longitude: float | None
+
+    def __post_init__(self) -> None:
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise ValueError(f"latitude must be within -90..90, got {self.latitude}")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise ValueError(f"longitude must be within -180..180, got {self.longitude}")
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        """Allow ``lat, lon = position``."""
+        yield self.latitude
+        yield self.longitude
+
+
+@dataclass(frozen=True)
+class PointOfInterest:
+    """A destination to send to the car's navigation system."""
+
+    lat: float
+    lon: float
+    name: str | None = DEFAULT_POI_NAME
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    formatted_address: str | None = None
+    coordinates: GPSPosition = field(init=False)
+
+    def __post_init__(self) -> None:
+        try:
+            lat, lon = float(self.lat), float(self.lon)
+        except (TypeError, ValueError) as err:
+            raise ValueError("latitude and longitude must be numbers") from err
+        object.__setattr__(self, "coordinates", GPSPosition(lat, lon))
+        object.__setattr__(self, "lat", lat)
+        object.__setattr__(self, "lon", lon)
+        if not self.name:
+            object.__setattr__(self, "name", DEFAULT_POI_NAME)
+
+
+@dataclass
+class ChargingSettings:
+    """Charging settings to send to the car; ``None`` leaves a value unchanged."""
+
+    chargingTarget: int | None  # noqa: N815 - wire name, kept for API parity
+    acLimitValue: int | None = None  # noqa: N815
+    dcLoudness = None
+    isUnlockCableActive = None
+
+
+@dataclass
+class AnonymizedResponse:
+    """A recorded server response, with personal data replaced."""
+
+    filename: str
+    content: list[Any] | dict[str, Any] | str | None = None
+
+
+class MyBMWAPIError(Exception):
+    """Any failure talking to the MyBMW API."""
+
+    def __init__(self, message: str = "", *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class MyBMWConnectionError(MyBMWAPIError):
+    """The server could not be reached or did not answer in time (transient)."""
+
+
+class MyBMWAuthError(MyBMWAPIError):
+    """The credentials or the refresh token were rejected."""
+
+
+class MyBMWCaptchaMissingError(MyBMWAPIError):
+    """A password login needs a fresh captcha token, and none was given."""
+
+
+class MyBMWQuotaError(MyBMWAPIError):
+    """Rate limit or daily quota exhausted; ``retry_at`` says when to try again."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status_code: int | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code)
+        self.retry_at = retry_at
+
+
+class MyBMWBlockedError(MyBMWAPIError):
+    """BMW refuses this client outright (HTTP 489 ``Blocked``); retrying cannot help."""
+
+
+class MyBMWRemoteServiceError(MyBMWAPIError):
+    """A remote command failed in the car or did not finish in time."""
