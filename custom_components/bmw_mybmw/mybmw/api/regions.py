@@ -52,8 +52,7 @@ def get_region_from_name(name: str) -> Regions:
         return Regions[name.strip().upper()]
     except KeyError:
         raise ValueError(
-            f"Unknown region {name!r}; use one of: "
-            + ", ".join(r.name.lower() for r in Regions)
+            f"Unknown region {name!r}; use one of: " + ", ".join(r.name.lower() for r in Regions)
         ) from None
 
 
@@ -67,7 +66,9 @@ def server_url_override() -> str | None:
     if not url:
         return None
     if not is_loopback_url(url):
-        raise ValueError(f"{SERVER_URL_ENV} must point to a loopback host (127.0.0.1, ::1, localhost)")
+        raise ValueError(
+            f"{SERVER_URL_ENV} must point to a loopback host (127.0.0.1, ::1, localhost)"
+        )
     return url
 
 

@@ -1,0 +1,83 @@
+"""The BMW & MINI (MyBMW) integration."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.httpx_client import get_async_client
+from homeassistant.helpers.typing import ConfigType
+
+from .const import (
+    CONF_GCID,
+    CONF_REFRESH_TOKEN,
+    CONF_REGION,
+    CONF_USER_AGENT_BUILD,
+    DOMAIN,
+    PLATFORMS,
+)
+from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .mybmw.account import MyBMWAccount
+from .mybmw.api.regions import get_region_from_name
+from .mybmw.models import GPSPosition
+from .services import async_setup_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the service actions once, independent of config entries."""
+    async_setup_services(hass)
+    return True
+
+
+def _observer_position(hass: HomeAssistant) -> GPSPosition | None:
+    """Home's coordinates, which the vehicle finder needs for older cars."""
+    try:
+        return GPSPosition(hass.config.latitude, hass.config.longitude)
+    except (TypeError, ValueError):
+        return None
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
+    """Log in with the stored refresh token and load the vehicles."""
+    account = MyBMWAccount(
+        entry.data[CONF_USERNAME],
+        # Only China can log in with a password unattended; elsewhere none is stored.
+        entry.data.get(CONF_PASSWORD, ""),
+        get_region_from_name(entry.data[CONF_REGION]),
+        observer_position=_observer_position(hass),
+        httpx_client=get_async_client(hass),
+        user_agent_build=entry.data.get(CONF_USER_AGENT_BUILD),
+    )
+    if entry.data.get(CONF_REFRESH_TOKEN):
+        account.set_refresh_token(entry.data[CONF_REFRESH_TOKEN], entry.data.get(CONF_GCID))
+
+    coordinator = MyBMWCoordinator(hass, entry, account)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: MyBMWConfigEntry) -> None:
+    """Reload when the options changed; token rotations also land here and are ignored."""
+    if dict(entry.options) != entry.runtime_data.options:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
+    """Unload the platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MyBMWConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device only when its vehicle is no longer on the account."""
+    vehicles = entry.runtime_data.data or {}
+    return not any(
+        domain == DOMAIN and identifier in vehicles for domain, identifier in device.identifiers
+    )

@@ -1,0 +1,97 @@
+"""One-shot remote commands: flash lights, horn, climate, vehicle finder."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .entity import MyBMWEntity, async_add_vehicle_entities
+from .mybmw.vehicle import MyBMWVehicle
+from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class MyBMWButtonEntityDescription(ButtonEntityDescription):
+    """A remote command button and the capability that offers it."""
+
+    service: str
+    press_fn: Callable[[RemoteServices], Awaitable[RemoteServiceStatus]]
+    exists_fn: Callable[[MyBMWVehicle], bool]
+
+
+BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
+    MyBMWButtonEntityDescription(
+        key="light_flash",
+        translation_key="light_flash",
+        service="light_flash",
+        press_fn=lambda remote: remote.trigger_remote_light_flash(),
+        exists_fn=lambda v: v.is_remote_lights_enabled,
+    ),
+    MyBMWButtonEntityDescription(
+        key="sound_horn",
+        translation_key="sound_horn",
+        service="horn_blow",
+        press_fn=lambda remote: remote.trigger_remote_horn(),
+        exists_fn=lambda v: v.is_remote_horn_enabled,
+    ),
+    MyBMWButtonEntityDescription(
+        key="activate_air_conditioning",
+        translation_key="activate_air_conditioning",
+        service="climate_now",
+        press_fn=lambda remote: remote.trigger_remote_air_conditioning(),
+        exists_fn=lambda v: v.is_remote_climate_start_enabled,
+    ),
+    MyBMWButtonEntityDescription(
+        key="deactivate_air_conditioning",
+        translation_key="deactivate_air_conditioning",
+        service="climate_now",
+        press_fn=lambda remote: remote.trigger_remote_air_conditioning_stop(),
+        exists_fn=lambda v: v.is_remote_climate_stop_enabled,
+    ),
+    MyBMWButtonEntityDescription(
+        key="find_vehicle",
+        translation_key="find_vehicle",
+        service="vehicle_finder",
+        press_fn=lambda remote: remote.trigger_remote_vehicle_finder(),
+        exists_fn=lambda v: v.is_vehicle_tracking_enabled,
+    ),
+)
+
+
+def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
+    if coordinator.read_only:
+        return []
+    return [
+        MyBMWButton(coordinator, vehicle, description)
+        for description in BUTTON_TYPES
+        if description.exists_fn(vehicle)
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MyBMWConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the command buttons each vehicle's capabilities allow."""
+    async_add_vehicle_entities(entry, async_add_entities, _build)
+
+
+class MyBMWButton(MyBMWEntity, ButtonEntity):
+    """Sends one remote command per press."""
+
+    entity_description: MyBMWButtonEntityDescription
+
+    async def async_press(self) -> None:
+        """Send the command and wait for the car's answer (errors are raised translated)."""
+        await self._async_run_command(
+            self.entity_description.service, self.entity_description.press_fn
+        )

@@ -1,0 +1,119 @@
+"""Base entity of the MyBMW integration: device info, vehicle lookup, dynamic vehicles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .mybmw.vehicle import MyBMWVehicle
+from .mybmw.vehicle.remote_services import ExecutionState, RemoteServices, RemoteServiceStatus
+
+# The API's brand keys; the device shows the name customers know.
+BRAND_NAMES: dict[str, str] = {"bmw": "BMW", "mini": "MINI", "toyota": "Toyota"}
+
+
+def device_info(vehicle: MyBMWVehicle) -> DeviceInfo:
+    """Describe one vehicle as a Home Assistant device keyed by its VIN."""
+    brand = str(vehicle.brand).lower()
+    headunit = getattr(vehicle, "headunit", None)
+    return DeviceInfo(
+        identifiers={(DOMAIN, vehicle.vin)},
+        manufacturer=BRAND_NAMES.get(brand, brand.upper() or None),
+        model=vehicle.name,
+        name=vehicle.name,
+        serial_number=vehicle.vin,
+        sw_version=(headunit.software_version if headunit else None) or None,
+    )
+
+
+class MyBMWEntity(CoordinatorEntity[MyBMWCoordinator]):
+    """One entity of one vehicle; subclasses fill their ``_attr_*`` in ``_update_attrs``."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: MyBMWCoordinator,
+        vehicle: MyBMWVehicle,
+        description: EntityDescription,
+    ) -> None:
+        """Bind the entity to a vehicle by VIN, never by object: refreshes replace objects."""
+        super().__init__(coordinator)
+        self.vin = vehicle.vin
+        self.entity_description = description
+        self._attr_unique_id = f"{vehicle.vin}-{description.key}"
+        self._attr_device_info = device_info(vehicle)
+        self._update_attrs()
+
+    @property
+    def vehicle(self) -> MyBMWVehicle:
+        """The vehicle as of the coordinator's latest data."""
+        return self.coordinator.data[self.vin]
+
+    @property
+    def available(self) -> bool:
+        """Available only while the account still lists the vehicle."""
+        return super().available and self.vin in (self.coordinator.data or {})
+
+    @callback
+    def _update_attrs(self) -> None:
+        """Copy the vehicle's values into the entity's attributes."""
+
+    async def _async_run_command(
+        self,
+        service: str,
+        action: Callable[[RemoteServices], Awaitable[RemoteServiceStatus]],
+    ) -> bool:
+        """Send one remote command through the coordinator; True once the car executed it.
+
+        The coordinator turns client errors into translated Home Assistant
+        errors and publishes the refreshed vehicle.
+        """
+        status = await self.coordinator.async_run_command(
+            self.vin, lambda: action(self.vehicle.remote_services), service=service
+        )
+        return status.state is ExecutionState.EXECUTED
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # A vehicle that left the account keeps its last values; it is unavailable anyway.
+        if self.vin in (self.coordinator.data or {}):
+            self._update_attrs()
+        super()._handle_coordinator_update()
+
+
+def async_add_vehicle_entities(
+    entry: MyBMWConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[MyBMWCoordinator, MyBMWVehicle], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities for every vehicle, now and whenever a new VIN appears.
+
+    The coordinator reports each VIN once, so a vehicle added to the account
+    later gets its entities at the next refresh without reloading the entry.
+    """
+    coordinator = entry.runtime_data
+
+    @callback
+    def _add(vehicles: list[MyBMWVehicle]) -> None:
+        entities = [entity for vehicle in vehicles for entity in build(coordinator, vehicle)]
+        if entities:
+            async_add_entities(entities)
+
+    entry.async_on_unload(coordinator.async_add_vehicle_listener(_add))
+
+
+def enum_state(value: Any) -> str | None:
+    """Render a client enum as a Home Assistant state: lower case, ``UNKNOWN`` as no state."""
+    if value is None:
+        return None
+    text = str(getattr(value, "value", value)).lower()
+    return None if text == "unknown" else text

@@ -1,0 +1,360 @@
+"""Access to a MyBMW account and all vehicles in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import datetime
+import logging
+from typing import Any
+
+import httpx
+
+from .api.authentication import MyBMWAuthentication
+from .api.client import MyBMWClient, MyBMWClientConfiguration
+from .api.errors import response_json
+from .api.regions import Regions
+from .const import (
+    VEHICLE_CHARGING_DETAILS_PATH,
+    VEHICLE_LIST_PATH,
+    VEHICLE_PROFILE_PATH,
+    VEHICLE_STATE_PATH,
+    CarBrands,
+)
+from .models import (
+    AnonymizedResponse,
+    GPSPosition,
+    MyBMWAPIError,
+    MyBMWAuthError,
+    MyBMWBlockedError,
+    MyBMWQuotaError,
+)
+from .vehicle.vehicle import MyBMWVehicle
+
+_LOGGER = logging.getLogger(__name__)
+
+LIST_BRANDS = (CarBrands.BMW, CarBrands.MINI, CarBrands.TOYOTA)
+"""Each brand has its own vehicle list; the brand is chosen by ``x-user-agent``."""
+
+ChargingDetailsPolicy = Callable[[MyBMWVehicle], bool]
+
+# Errors that concern the whole account: stop at once instead of trying the next vehicle.
+_ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWQuotaError, MyBMWBlockedError)
+
+
+def _capabilities(vehicle_state: dict[str, Any] | None) -> dict[str, Any]:
+    capabilities = (vehicle_state or {}).get("capabilities")
+    return capabilities if isinstance(capabilities, dict) else {}
+
+
+def supports_charging_details(vehicle_state: dict[str, Any] | None) -> bool:
+    """Return True when the state says the charging-details call has something to return."""
+    capabilities = _capabilities(vehicle_state)
+    return bool(
+        capabilities.get("isChargingPlanSupported") or capabilities.get("isChargingSettingsEnabled")
+    )
+
+
+def _brand_of(vehicle_base: dict[str, Any]) -> CarBrands:
+    """Return the brand for API calls from a profile's ``brand`` (``BMW_I`` -> bmw)."""
+    brand = CarBrands(str(vehicle_base.get("brand") or "").split("_")[0])
+    return brand if brand in LIST_BRANDS else CarBrands.BMW
+
+
+def _json_dict(response: httpx.Response, what: str) -> dict[str, Any]:
+    data = response_json(response)
+    if not isinstance(data, dict):
+        raise MyBMWAPIError(f"Unexpected {what} answer")
+    return data
+
+
+@dataclass
+class _VehicleRecord:
+    """The raw answers a vehicle was last built from; kept so a partial refresh keeps the rest."""
+
+    brand: CarBrands
+    base: dict[str, Any]
+    state: dict[str, Any] | None = None
+    charging_settings: dict[str, Any] | None = None
+    fetched_at: datetime.datetime | None = None
+
+
+class MyBMWAccount:
+    """A MyBMW account: its login state and its vehicles."""
+
+    def __init__(  # noqa: PLR0917 - positional order of the reference library
+        self,
+        username: str,
+        password: str,
+        region: Regions,
+        config: MyBMWClientConfiguration | None = None,
+        log_responses: bool = False,
+        observer_position: GPSPosition | None = None,
+        hcaptcha_token: str | None = None,
+        *,
+        httpx_client: httpx.AsyncClient | None = None,
+        user_agent_build: str | None = None,
+    ) -> None:
+        if config is None:
+            config = MyBMWClientConfiguration(
+                MyBMWAuthentication(username, password, region, hcaptcha_token=hcaptcha_token),
+                log_responses=log_responses,
+                observer_position=observer_position,
+                httpx_client=httpx_client,
+                user_agent_build=user_agent_build,
+            )
+        self.config = config
+        self.username = config.authentication.username
+        self.region = config.authentication.region
+        self._vehicles: dict[str, MyBMWVehicle] = {}
+        self._records: dict[str, _VehicleRecord] = {}
+        self._listed_brands: tuple[CarBrands, ...] | None = None
+        self._missing_profiles: dict[str, CarBrands] = {}
+        """Listed vehicles whose profile failed to load; retried on the next call."""
+
+    # --- properties ---------------------------------------------------------------------
+
+    @property
+    def vehicles(self) -> list[MyBMWVehicle]:
+        """The vehicles of the account, in the order the server listed them."""
+        return list(self._vehicles.values())
+
+    @property
+    def refresh_token(self) -> str | None:
+        """The current refresh token."""
+        return self.config.authentication.refresh_token
+
+    @property
+    def gcid(self) -> str | None:
+        """The current customer id (GCID)."""
+        return self.config.authentication.gcid
+
+    @property
+    def timezone(self) -> datetime.tzinfo:
+        """The local time zone of this machine."""
+        tzinfo = datetime.datetime.now().astimezone().tzinfo
+        return tzinfo or datetime.UTC
+
+    @property
+    def utcdiff(self) -> int:
+        """The local difference to UTC in minutes."""
+        offset = datetime.datetime.now().astimezone().utcoffset() or datetime.timedelta()
+        return round(offset.total_seconds() / 60)
+
+    # --- setters ------------------------------------------------------------------------
+
+    def set_observer_position(self, latitude: float, longitude: float) -> None:
+        """Set the position used to locate vehicles that report none themselves."""
+        self.config.observer_position = GPSPosition(latitude, longitude)
+
+    def set_refresh_token(
+        self,
+        refresh_token: str | None,
+        gcid: str | None = None,
+        *,
+        access_token: str | None = None,
+        expires_at: datetime.datetime | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        """Restore stored login state (refresh token, gcid; optionally access token and session)."""
+        self.config.authentication.set_refresh_token(
+            refresh_token,
+            gcid,
+            access_token=access_token,
+            expires_at=expires_at,
+            session_id=session_id,
+        )
+
+    def get_stored_responses(self) -> list[AnonymizedResponse]:
+        """Return the anonymised responses recorded for this account."""
+        return self.config.response_store
+
+    def get_vehicle(self, vin: str) -> MyBMWVehicle | None:
+        """Return the vehicle with this VIN (any case), or None."""
+        return self._vehicles.get(vin.upper())
+
+    def add_vehicle(
+        self,
+        vehicle_base: dict[str, Any],
+        vehicle_state: dict[str, Any] | None,
+        charging_settings: dict[str, Any] | None,
+        fetched_at: datetime.datetime | None = None,
+    ) -> None:
+        """Add a vehicle, or update it when the account already holds it."""
+        vin = str(vehicle_base["vin"]).upper()
+        record = self._records.get(vin)
+        if record is None:
+            record = self._records[vin] = _VehicleRecord(
+                brand=_brand_of(vehicle_base), base=vehicle_base
+            )
+        record.base, record.state = vehicle_base, vehicle_state
+        record.charging_settings, record.fetched_at = charging_settings, fetched_at
+        vehicle = self._vehicles.get(vin)
+        if vehicle is None:
+            self._vehicles[vin] = MyBMWVehicle(
+                self, vehicle_base, vehicle_state, charging_settings, fetched_at
+            )
+        else:
+            vehicle.update_state(vehicle_base, vehicle_state, charging_settings, fetched_at)
+
+    # --- loading ------------------------------------------------------------------------
+
+    async def get_vehicles(
+        self,
+        force_init: bool = False,
+        *,
+        charging_details: ChargingDetailsPolicy | None = None,
+    ) -> None:
+        """Load the account's vehicles, or refresh their state.
+
+        The vehicle lists and profiles are read on the first call (and on
+        ``force_init``); later calls only read each vehicle's state, and its
+        charging details when ``charging_details(vehicle)`` says so (default:
+        whenever the vehicle supports them). A vehicle that fails keeps its
+        previous data; only when every vehicle fails is the error raised.
+        """
+        async with MyBMWClient(self.config) as client:
+            if force_init or self._listed_brands is None or not self._vehicles:
+                await self._init_vehicles(client, force_init)
+            elif self._missing_profiles:
+                await self._load_profiles(client, dict(self._missing_profiles), force_init=False)
+            errors: list[MyBMWAPIError] = []
+            for vin in list(self._vehicles):
+                try:
+                    await self._update_vehicle(client, vin, charging_details)
+                except _ACCOUNT_ERRORS:
+                    raise
+                except MyBMWAPIError as err:
+                    _LOGGER.warning(
+                        "Updating a vehicle failed: %s (HTTP %s)",
+                        type(err).__name__,
+                        err.status_code,
+                    )
+                    errors.append(err)
+            if errors and len(errors) == len(self._vehicles):
+                raise errors[-1]
+
+    async def refresh_vehicle(
+        self, vin: str, *, charging_details: bool | None = None
+    ) -> MyBMWVehicle:
+        """Refresh one vehicle's state (and charging details: True, or None = when supported)."""
+        key = vin.upper()
+        if key not in self._records:
+            raise ValueError("This vehicle is not part of the account; load the vehicles first")
+
+        def policy(vehicle: MyBMWVehicle) -> bool:
+            if charging_details is None:
+                return supports_charging_details(self._records[key].state)
+            return charging_details
+
+        async with MyBMWClient(self.config) as client:
+            await self._update_vehicle(client, key, policy)
+        return self._vehicles[key]
+
+    async def _init_vehicles(self, client: MyBMWClient, force_init: bool) -> None:
+        """Read the vehicle lists and the profiles of vehicles not known yet (all on force_init)."""
+        brands = LIST_BRANDS if force_init or not self._listed_brands else self._listed_brands
+        listed: dict[str, CarBrands] = {}
+        for brand in brands:
+            response = await client.post(VEHICLE_LIST_PATH, brand=brand)
+            mapping_infos = _json_dict(response, "vehicle list").get("mappingInfos")
+            for info in mapping_infos if isinstance(mapping_infos, list) else []:
+                vin = info.get("vin") if isinstance(info, dict) else None
+                if isinstance(vin, str) and vin and vin.upper() not in listed:
+                    listed[vin.upper()] = brand
+
+        for vin in [known for known in self._records if known not in listed]:
+            _LOGGER.info("A vehicle is no longer part of the account; removing it")
+            self._vehicles.pop(vin, None)
+            del self._records[vin]
+        self._missing_profiles = {
+            vin: brand for vin, brand in self._missing_profiles.items() if vin in listed
+        }
+
+        # Later initialisations (e.g. after every profile failed) only ask the
+        # brands that had vehicles; force_init asks all of them again.
+        self._listed_brands = tuple(dict.fromkeys(listed.values()))
+        await self._load_profiles(client, listed, force_init=force_init)
+
+    async def _load_profiles(
+        self, client: MyBMWClient, listed: dict[str, CarBrands], *, force_init: bool
+    ) -> None:
+        """Read the profiles of new vehicles (of all listed ones on force_init)."""
+        errors: list[MyBMWAPIError] = []
+        for vin, brand in listed.items():
+            if vin in self._records and not force_init:
+                continue
+            try:
+                base = await self._fetch_profile(client, vin, brand)
+            except _ACCOUNT_ERRORS:
+                raise
+            except MyBMWAPIError as err:
+                _LOGGER.warning(
+                    "Loading a vehicle profile failed: %s (HTTP %s)",
+                    type(err).__name__,
+                    err.status_code,
+                )
+                errors.append(err)
+                self._missing_profiles[vin] = brand
+                continue
+            self._missing_profiles.pop(vin, None)
+            record = self._records.get(vin)
+            if record is None:
+                self._records[vin] = _VehicleRecord(brand=brand, base=base)
+                self._vehicles[vin] = MyBMWVehicle(self, base)
+            else:
+                record.brand, record.base = brand, base
+        if errors and not self._vehicles:
+            raise errors[-1]
+
+    async def _fetch_profile(
+        self, client: MyBMWClient, vin: str, brand: CarBrands
+    ) -> dict[str, Any]:
+        response = await client.get(VEHICLE_PROFILE_PATH, headers={"bmw-vin": vin}, brand=brand)
+        base = _json_dict(response, "vehicle profile")
+        base["vin"] = vin
+        if brand == CarBrands.TOYOTA:
+            # The server names Toyota "DRITTKUNDE" (third-party customer).
+            base["brand"] = CarBrands.TOYOTA.value.upper()
+        return base
+
+    async def _update_vehicle(
+        self, client: MyBMWClient, vin: str, policy: ChargingDetailsPolicy | None
+    ) -> None:
+        """Read one vehicle's state (and maybe charging details) and apply it."""
+        record = self._records[vin]
+        fetched_at = datetime.datetime.now(datetime.UTC)
+        response = await client.get(
+            VEHICLE_STATE_PATH,
+            params={"apptimezone": 0, "appDateTime": int(fetched_at.timestamp() * 1000)},
+            headers={"bmw-vin": vin},
+            brand=record.brand,
+        )
+        state = _json_dict(response, "vehicle state")
+
+        vehicle = self._vehicles[vin]
+        # Apply the state first, so a policy sees the current capabilities.
+        record.state, record.fetched_at = state, fetched_at
+        vehicle.update_state(record.base, state, record.charging_settings, fetched_at)
+        wanted = supports_charging_details(state) if policy is None else policy(vehicle)
+        if not wanted:
+            return
+        capabilities = _capabilities(state)
+        response = await client.get(
+            VEHICLE_CHARGING_DETAILS_PATH,
+            params={
+                "fields": "charging-profile",
+                "has_charging_settings_capabilities": str(
+                    bool(capabilities.get("isChargingSettingsEnabled"))
+                ).lower(),
+            },
+            headers={
+                "bmw-vin": vin,
+                "bmw-current-date": datetime.datetime.now(datetime.UTC)
+                .replace(microsecond=0)
+                .isoformat(),
+            },
+            brand=record.brand,
+        )
+        record.charging_settings = _json_dict(response, "charging details")
+        vehicle.update_state(record.base, state, record.charging_settings, fetched_at)

@@ -1,0 +1,117 @@
+"""Service actions: send a destination to vehicles, refresh one vehicle now."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_LATITUDE, ATTR_LONGITUDE, ATTR_NAME
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+from .const import DOMAIN
+from .coordinator import MyBMWCoordinator
+from .mybmw.models import PointOfInterest
+
+SERVICE_SEND_POI = "send_poi"
+SERVICE_REFRESH_VEHICLE = "refresh_vehicle"
+
+ATTR_STREET = "street"
+ATTR_CITY = "city"
+ATTR_POSTAL_CODE = "postal_code"
+ATTR_COUNTRY = "country"
+
+_DEVICES = vol.All(cv.ensure_list, [cv.string])
+
+SEND_POI_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): _DEVICES,
+        vol.Required(ATTR_LATITUDE): cv.latitude,
+        vol.Required(ATTR_LONGITUDE): cv.longitude,
+        vol.Optional(ATTR_NAME): cv.string,
+        vol.Optional(ATTR_STREET): cv.string,
+        vol.Optional(ATTR_CITY): cv.string,
+        vol.Optional(ATTR_POSTAL_CODE): cv.string,
+        vol.Optional(ATTR_COUNTRY): cv.string,
+    }
+)
+REFRESH_VEHICLE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES})
+
+
+def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MyBMWCoordinator, str]]:
+    """Resolve the targeted devices to (coordinator, VIN), validating each one first."""
+    registry = dr.async_get(hass)
+    targets = []
+    for device_id in call.data[ATTR_DEVICE_ID]:
+        device = registry.async_get(device_id)
+        vin = next(
+            (ident for domain, ident in device.identifiers if domain == DOMAIN), None
+        ) if device else None
+        if device is None or vin is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_device",
+                translation_placeholders={"device_id": device_id},
+            )
+        coordinator = next(
+            (
+                entry.runtime_data
+                for entry_id in device.config_entries
+                if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
+                and entry.domain == DOMAIN
+                and entry.state is ConfigEntryState.LOADED
+            ),
+            None,
+        )
+        if coordinator is None or vin not in coordinator.data:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="vehicle_not_loaded",
+                translation_placeholders={"device": device.name_by_user or device.name or ""},
+            )
+        targets.append((coordinator, vin))
+    return targets
+
+
+async def _async_send_poi(hass: HomeAssistant, call: ServiceCall) -> None:
+    targets = _vehicle_targets(hass, call)
+    for coordinator, _ in targets:
+        if coordinator.read_only:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="read_only")
+    poi = PointOfInterest(
+        lat=call.data[ATTR_LATITUDE],
+        lon=call.data[ATTR_LONGITUDE],
+        name=call.data.get(ATTR_NAME),
+        street=call.data.get(ATTR_STREET),
+        postal_code=call.data.get(ATTR_POSTAL_CODE),
+        city=call.data.get(ATTR_CITY),
+        country=call.data.get(ATTR_COUNTRY),
+    )
+    for coordinator, vin in targets:
+        vehicle = coordinator.data[vin]
+        await coordinator.async_run_command(
+            vin, partial(vehicle.remote_services.trigger_send_poi, poi), service="send_poi"
+        )
+
+
+async def _async_refresh_vehicle(hass: HomeAssistant, call: ServiceCall) -> None:
+    for coordinator, vin in _vehicle_targets(hass, call):
+        await coordinator.async_refresh_vehicle(vin)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's service actions."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_SEND_POI, partial(_async_send_poi, hass), schema=SEND_POI_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REFRESH_VEHICLE,
+        partial(_async_refresh_vehicle, hass),
+        schema=REFRESH_VEHICLE_SCHEMA,
+    )
+

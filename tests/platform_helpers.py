@@ -1,0 +1,114 @@
+"""Shared setup for the entity platform tests: one platform at a time, frozen time, samples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+import time
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bmw_mybmw.const import CONF_READ_ONLY
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from simulator.cloud import MyBMWCloud, cloud_from_fingerprint
+from simulator.fleet import make_vin
+
+# <repo>/../shared/reference/mybmw-responses: recorded answers of five real vehicles.
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "mybmw-responses"
+FROZEN_AT = "2025-06-01T10:00:00+00:00"
+
+EV_VIN = make_vin(1, "bmw")  # i4 eDrive40, not plugged in
+PHEV_VIN = make_vin(2, "bmw")  # X3 xDrive30e
+COMBUSTION_VIN = make_vin(3, "bmw")  # M340i xDrive, no remote charging
+MINI_VIN = make_vin(4, "mini")  # Cooper SE, plugged in, unlocked
+
+FLEETS = [
+    pytest.param("fleet", id="fleet"),
+    pytest.param(
+        "samples",
+        id="samples",
+        marks=pytest.mark.skipif(not REFERENCE.is_dir(), reason="recorded samples not present"),
+    ),
+]
+
+
+def make_cloud(kind: str) -> MyBMWCloud:
+    """The default fleet, or the recorded sample vehicles replayed."""
+    if kind == "samples":
+        return cloud_from_fingerprint(REFERENCE, event_mode="poll", seed=1)
+    return MyBMWCloud(event_mode="poll", seed=1)
+
+
+@pytest.fixture
+def frozen_time(freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fix the clock and the machine's zone so timestamps in snapshots are stable."""
+    freezer.move_to(FROZEN_AT)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def only_platform(platform: Platform) -> Any:
+    """Load just one platform, as snapshot_platform requires."""
+    return patch("custom_components.bmw_mybmw.PLATFORMS", [platform])
+
+
+def read_only_entry(config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The same account with commands turned off in the options."""
+    return MockConfigEntry(
+        domain=config_entry.domain,
+        title=config_entry.title,
+        unique_id=config_entry.unique_id,
+        data=dict(config_entry.data),
+        options={CONF_READ_ONLY: True},
+    )
+
+
+def entity_ids(hass: HomeAssistant, entry: MockConfigEntry, domain: str) -> list[str]:
+    """Entity ids of one platform registered for the entry, sorted."""
+    registry = er.async_get(hass)
+    return sorted(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.domain == domain
+    )
+
+
+def unique_ids(hass: HomeAssistant, entry: MockConfigEntry, domain: str) -> set[str]:
+    """Unique ids of one platform registered for the entry."""
+    registry = er.async_get(hass)
+    return {
+        e.unique_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.domain == domain
+    }
+
+
+def snapshot_entities(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+    *,
+    drop_attributes: frozenset[str] = frozenset(),
+) -> None:
+    """Like snapshot_platform, with a way to leave out attributes that change per run."""
+    registry = er.async_get(hass)
+    entries = er.async_entries_for_config_entry(registry, entry.entry_id)
+    assert entries
+    for entity_entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entity_entry == snapshot(name=f"{entity_entry.entity_id}-entry")
+        state = hass.states.get(entity_entry.entity_id)
+        assert state, f"State not found for {entity_entry.entity_id}"
+        attributes = {k: v for k, v in state.attributes.items() if k not in drop_attributes}
+        assert {"state": state.state, "attributes": attributes} == snapshot(
+            name=f"{entity_entry.entity_id}-state"
+        )

@@ -1,0 +1,176 @@
+"""Sensor platform: every sensor per kind of vehicle, capability gating, updates, new vehicles."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bmw_mybmw.const import DOMAIN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from simulator.cloud import MyBMWCloud
+from simulator.fleet import electric_bmw, make_vin, non_lsc_bmw, range_extender_bmw
+from simulator.vehicles import SimVehicle
+from tests.conftest import SetupEntry
+from tests.platform_helpers import (
+    EV_VIN,
+    FLEETS,
+    MINI_VIN,
+    PHEV_VIN,
+    entity_ids,
+    make_cloud,
+    only_platform,
+    read_only_entry,
+    unique_ids,
+)
+
+
+@pytest.fixture
+def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
+    """The default fleet unless a test asks for the recorded samples."""
+    return make_cloud(getattr(request, "param", "fleet"))
+
+
+@pytest.mark.usefixtures("frozen_time", "entity_registry_enabled_by_default")
+@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
+async def test_sensors_snapshot(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of every kind of vehicle: registry entry and state."""
+    with only_platform(Platform.SENSOR):
+        await setup_entry(config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+async def test_device_info(
+    hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """Devices are keyed by VIN and carry brand, model and head unit software."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, MINI_VIN)})
+    assert device is not None
+    assert device.manufacturer == "MINI"
+    assert device.model == device.name == "Cooper SE"
+    assert device.serial_number == MINI_VIN
+    ev = device_registry.async_get_device(identifiers={(DOMAIN, EV_VIN)})
+    assert ev is not None
+    assert ev.manufacturer == "BMW"
+    assert ev.sw_version == "11/2021.70"
+
+
+async def test_drivetrain_gating(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """Electric sensors only on vehicles with a battery, fuel sensors only with a tank."""
+    ev = {uid.split("-", 1)[1] for uid in unique_ids(hass, init_integration, "sensor") if uid.startswith(EV_VIN)}
+    phev = {
+        uid.split("-", 1)[1]
+        for uid in unique_ids(hass, init_integration, "sensor")
+        if uid.startswith(PHEV_VIN)
+    }
+    assert {"remaining_battery_percent", "charging_status", "remaining_range_electric"} <= ev
+    assert not {"remaining_fuel", "remaining_range_fuel", "remaining_fuel_percent"} & ev
+    assert {"remaining_fuel", "remaining_range_fuel", "remaining_battery_percent"} <= phev
+    assert "command_progress" in ev
+
+
+@pytest.mark.parametrize(
+    "cloud", [MyBMWCloud([non_lsc_bmw(31)], event_mode="poll", seed=1)], ids=["non_lsc"]
+)
+async def test_vehicle_without_live_state(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Without live state only the data age and the command progress are offered."""
+    vin = make_vin(31, "bmw")
+    assert unique_ids(hass, init_integration, "sensor") == {
+        f"{vin}-last_update",
+        f"{vin}-command_progress",
+    }
+
+
+async def test_read_only_has_no_command_progress(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Read-only accounts send no commands, so there is no progress to show."""
+    entry = await setup_entry(read_only_entry(config_entry))
+    ids = unique_ids(hass, entry, "sensor")
+    assert f"{EV_VIN}-mileage" in ids
+    assert not any(uid.endswith("-command_progress") for uid in ids)
+
+
+async def test_values_follow_refresh(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A new state from the cloud reaches the sensors at the next refresh."""
+    assert hass.states.get("sensor.i4_edrive40_remaining_battery_percent").state == "80"
+    ecs = cloud.vehicle(EV_VIN).st["electricChargingState"]
+    ecs["chargingLevelPercent"] = 42
+    ecs["chargingStatus"] = "SOMETHING_NEW"
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.i4_edrive40_remaining_battery_percent").state == "42"
+    # An enum value the integration does not know is shown as unknown, never as an error.
+    assert hass.states.get("sensor.i4_edrive40_charging_status").state == STATE_UNKNOWN
+
+
+async def test_check_control_and_service_sensors(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The message list and the next service are readable as entities."""
+    state = hass.states.get("sensor.x3_xdrive30e_check_control_messages")
+    assert state.state == "2"
+    assert state.attributes["messages"] == [
+        {"type": "tire_pressure", "severity": "low", "description": None},
+        {"type": "engine_oil", "severity": "medium", "description": None},
+    ]
+    due = hass.states.get("sensor.x3_xdrive30e_next_service_due_date")
+    assert due.attributes["service_type"] == "brake_fluid"
+
+
+@pytest.mark.parametrize(
+    "cloud", [MyBMWCloud([range_extender_bmw(5)], event_mode="poll", seed=1)], ids=["rex"]
+)
+async def test_charging_window_and_timers(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Departure timers and the preferred charging window come from the charging profile."""
+    window = [e for e in entity_ids(hass, init_integration, "sensor") if e.endswith("_window")]
+    assert len(window) == 1
+    state = hass.states.get(window[0])
+    assert state.state == "18:01-01:30"
+    assert state.attributes["charging_preference"] == "charging_window"
+    assert state.attributes["charging_mode"] == "delayed_charging"
+    timers = [e for e in entity_ids(hass, init_integration, "sensor") if "departure_timer" in e]
+    assert timers
+    assert hass.states.get(timers[0]).attributes["weekdays"]
+
+
+async def test_new_vehicle_appears_without_reload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A vehicle added to the account gets its entities at the next refresh."""
+    new_vin = make_vin(9, "bmw")
+    spec = electric_bmw(9)
+    spec.model = "iX xDrive50"
+    cloud.vehicles[new_vin] = SimVehicle.from_spec(spec)
+    before = len(hass.states.async_entity_ids("sensor"))
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert f"{new_vin}-mileage" in unique_ids(hass, init_integration, "sensor")
+    assert hass.states.get("sensor.ix_xdrive50_mileage").state == "1121"
+    assert len(hass.states.async_entity_ids("sensor")) > before
+
+
+async def test_removed_vehicle_becomes_unavailable(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A vehicle that leaves the account makes its entities unavailable, the rest stay."""
+    del cloud.vehicles[MINI_VIN]
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.cooper_se_mileage")
+    assert state is None or state.state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.i4_edrive40_mileage").state == "1121"
