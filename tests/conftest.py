@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+from homeassistant.const import CONF_USERNAME
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import respx
@@ -25,8 +27,6 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
     PollingPolicy,
     RemoteServices,
 )
-from homeassistant.const import CONF_USERNAME
-from homeassistant.core import HomeAssistant
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.respx_fake import mock_mybmw_api
 

@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 import time
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bmw_mybmw.const import CONF_READ_ONLY
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from simulator.cloud import MyBMWCloud, cloud_from_fingerprint
 from simulator.fleet import make_vin
 
@@ -55,6 +55,17 @@ def frozen_time(freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch)
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def all_entities_enabled() -> Iterator[None]:
+    """Register disabled-by-default entities enabled too, so snapshots cover them."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
 
 
 def only_platform(platform: Platform) -> Any:

@@ -1,10 +1,14 @@
-"""Config flow: user + captcha, China without captcha, errors and recovery, reauth, reconfigure, options."""
+"""Config flow: user, captcha, China, errors and recovery, reauth, reconfigure, options."""
 
 from __future__ import annotations
 
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -19,10 +23,6 @@ from custom_components.bmw_mybmw.const import (
 )
 from custom_components.bmw_mybmw.mybmw.api.authentication import MyBMWAuthentication
 from custom_components.bmw_mybmw.mybmw.api.regions import CAPTCHA_URLS, Regions
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from simulator.cloud import (
     DEMO_CN_PASSWORD,
     DEMO_CN_USERNAME,
@@ -277,7 +277,9 @@ async def test_reconfigure_region(hass: HomeAssistant, config_entry: MockConfigE
     assert config_entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_wrong_password(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
+async def test_reconfigure_wrong_password(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
     config_entry.add_to_hass(hass)
     result = await config_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(

@@ -7,6 +7,10 @@ import logging
 from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -31,10 +35,6 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
     ExecutionState,
     RemoteServiceStatus,
 )
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator import fleet
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.vehicles import SimVehicle
@@ -311,7 +311,7 @@ async def test_command_error_from_the_car_keeps_service_name(
     """When the car reports ERROR, the progress names the command the client reported."""
     coordinator = coordinator_of(init_integration)
     vehicle = coordinator.data[FIRST_VIN]
-    cloud.command_results[FIRST_VIN] = "ERROR"
+    cloud.command_results["light-flash"] = "ERROR"
     with pytest.raises(HomeAssistantError) as exc:
         await coordinator.async_run_command(
             FIRST_VIN, vehicle.remote_services.trigger_remote_light_flash

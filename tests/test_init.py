@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.bmw_mybmw.const import CONF_REFRESH_TOKEN, DOMAIN
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
-from homeassistant.setup import async_setup_component
 from simulator.cloud import MyBMWCloud
-
 from tests.conftest import USER_AGENT_BUILD, SetupEntry
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
-
-from custom_components.bmw_mybmw.const import DOMAIN
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud
 from simulator.fleet import electric_bmw, make_vin, non_lsc_bmw, range_extender_bmw
 from simulator.vehicles import SimVehicle
@@ -19,7 +20,9 @@ from tests.platform_helpers import (
     FLEETS,
     MINI_VIN,
     PHEV_VIN,
+    all_entities_enabled,  # noqa: F401 - fixture
     entity_ids,
+    frozen_time,  # noqa: F401 - fixture
     make_cloud,
     only_platform,
     read_only_entry,
@@ -28,12 +31,18 @@ from tests.platform_helpers import (
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
 def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
     """The default fleet unless a test asks for the recorded samples."""
     return make_cloud(getattr(request, "param", "fleet"))
 
 
-@pytest.mark.usefixtures("frozen_time", "entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
 @pytest.mark.parametrize("cloud", FLEETS, indirect=True)
 async def test_sensors_snapshot(
     hass: HomeAssistant,
@@ -65,7 +74,11 @@ async def test_device_info(
 
 async def test_drivetrain_gating(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """Electric sensors only on vehicles with a battery, fuel sensors only with a tank."""
-    ev = {uid.split("-", 1)[1] for uid in unique_ids(hass, init_integration, "sensor") if uid.startswith(EV_VIN)}
+    ev = {
+        uid.split("-", 1)[1]
+        for uid in unique_ids(hass, init_integration, "sensor")
+        if uid.startswith(EV_VIN)
+    }
     phev = {
         uid.split("-", 1)[1]
         for uid in unique_ids(hass, init_integration, "sensor")
@@ -148,6 +161,14 @@ async def test_charging_window_and_timers(
     assert hass.states.get(timers[0]).attributes["weekdays"]
 
 
+async def _relist_vehicles(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Read the vehicle lists again (the coordinator does this once a day) and publish."""
+    coordinator = entry.runtime_data
+    await coordinator.account.get_vehicles(force_init=True)
+    coordinator.async_set_updated_vehicles()
+    await hass.async_block_till_done()
+
+
 async def test_new_vehicle_appears_without_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
@@ -157,8 +178,7 @@ async def test_new_vehicle_appears_without_reload(
     spec.model = "iX xDrive50"
     cloud.vehicles[new_vin] = SimVehicle.from_spec(spec)
     before = len(hass.states.async_entity_ids("sensor"))
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await _relist_vehicles(hass, init_integration)
     assert f"{new_vin}-mileage" in unique_ids(hass, init_integration, "sensor")
     assert hass.states.get("sensor.ix_xdrive50_mileage").state == "1121"
     assert len(hass.states.async_entity_ids("sensor")) > before
@@ -169,8 +189,33 @@ async def test_removed_vehicle_becomes_unavailable(
 ) -> None:
     """A vehicle that leaves the account makes its entities unavailable, the rest stay."""
     del cloud.vehicles[MINI_VIN]
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    await _relist_vehicles(hass, init_integration)
     state = hass.states.get("sensor.cooper_se_mileage")
     assert state is None or state.state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.i4_edrive40_mileage").state == "1121"
+
+
+async def test_missing_blocks_degrade_to_unknown(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A vehicle that stops sending a block shows unknown values, never an error."""
+    st = cloud.vehicle(EV_VIN).st
+    st.pop("chargingProfile")
+    st["requiredServices"] = []
+    st.pop("electricChargingState")
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    for key in (
+        "preferred_charging_window",
+        "departure_timer_1",
+        "next_service_due_date",
+        "next_service_distance",
+        "ac_current_limit",
+        "charging_status",
+    ):
+        state = hass.states.get(f"sensor.i4_edrive40_{key}")
+        assert state is None or state.state == STATE_UNKNOWN, key
+    assert hass.states.get("sensor.i4_edrive40_preferred_charging_window").attributes == {
+        "friendly_name": "i4 eDrive40 Preferred charging window"
+    }
+    assert hass.states.get("select.i4_edrive40_ac_charging_limit").state == STATE_UNKNOWN

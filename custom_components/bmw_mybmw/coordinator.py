@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from .mybmw.vehicle import MyBMWVehicle
     from .mybmw.vehicle.remote_services import RemoteServiceStatus
 
-type MyBMWConfigEntry = ConfigEntry[MyBMWCoordinator]
+# A TypeAlias rather than a ``type`` statement: ruff targets Python 3.11 for the bundled client.
+MyBMWConfigEntry: TypeAlias = ConfigEntry["MyBMWCoordinator"]
 
 # Same shape the client's anonymiser looks for; error texts can carry VINs in URLs.
 _VIN_RE = re.compile(r"\b[A-HJ-NPR-Z0-9]{3}[A-Z0-9]{14}\b")
@@ -127,7 +128,9 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             CONF_REFRESH_TOKEN: self.account.refresh_token,
             CONF_GCID: self.account.gcid,
         }
-        changed = {key: value for key, value in new.items() if value and entry.data.get(key) != value}
+        changed = {
+            key: value for key, value in new.items() if value and entry.data.get(key) != value
+        }
         if changed:
             self.hass.config_entries.async_update_entry(entry, data={**entry.data, **changed})
 

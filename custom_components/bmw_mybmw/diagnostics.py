@@ -15,7 +15,14 @@ from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .mybmw.api.anonymize import Anonymizer
 
 # Entry fields that name the account; the anonymiser handles everything by key as well.
-TO_REDACT_ENTRY = {CONF_USERNAME, CONF_PASSWORD, CONF_REFRESH_TOKEN, CONF_GCID, "title", "unique_id"}
+TO_REDACT_ENTRY = {
+    CONF_USERNAME,
+    CONF_PASSWORD,
+    CONF_REFRESH_TOKEN,
+    CONF_GCID,
+    "title",
+    "unique_id",
+}
 
 
 def _anonymizer(entry: MyBMWConfigEntry) -> Anonymizer:
@@ -36,13 +43,16 @@ def _vehicle(coordinator: MyBMWCoordinator, vin: str, anonymizer: Anonymizer) ->
 def _account(entry: MyBMWConfigEntry, anonymizer: Anonymizer) -> dict[str, Any]:
     coordinator = entry.runtime_data
     return {
-        "entry": anonymizer.anonymize_data(async_redact_data(entry.as_dict(), TO_REDACT_ENTRY)),
+        # Redact after anonymising, so the anonymiser never learns the placeholder as a secret.
+        "entry": async_redact_data(anonymizer.anonymize_data(entry.as_dict()), TO_REDACT_ENTRY),
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
             "last_exception": type(coordinator.last_exception).__name__
             if coordinator.last_exception
             else None,
-            "update_interval": coordinator.update_interval,
+            "update_interval_seconds": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
             "read_only": coordinator.read_only,
         },
     }

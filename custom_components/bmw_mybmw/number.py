@@ -87,5 +87,6 @@ class MyBMWNumber(MyBMWEntity, NumberEntity):
         if await self._async_run_command(
             description.service, lambda remote: description.set_fn(remote, value)
         ):
-            self._attr_native_value = value
+            # Whole numbers as the car reports them (70, not 70.0).
+            self._attr_native_value = int(value) if value.is_integer() else value
             self.async_write_ha_state()

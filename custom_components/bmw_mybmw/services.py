@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_LATITUDE, ATTR_LONGITUDE, ATTR_NAME
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import MyBMWCoordinator
@@ -47,9 +46,11 @@ def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MyBMW
     targets = []
     for device_id in call.data[ATTR_DEVICE_ID]:
         device = registry.async_get(device_id)
-        vin = next(
-            (ident for domain, ident in device.identifiers if domain == DOMAIN), None
-        ) if device else None
+        vin = (
+            next((ident for domain, ident in device.identifiers if domain == DOMAIN), None)
+            if device
+            else None
+        )
         if device is None or vin is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -114,4 +115,3 @@ def async_setup_services(hass: HomeAssistant) -> None:
         partial(_async_refresh_vehicle, hass),
         schema=REFRESH_VEHICLE_SCHEMA,
     )
-

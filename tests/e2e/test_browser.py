@@ -17,6 +17,7 @@ from typing import Any
 
 from conftest import HomeAssistant
 import harness
+import httpx
 from playwright.sync_api import Page, expect
 
 MANIFEST = json.loads((harness.REPO / "custom_components/bmw_mybmw/manifest.json").read_text())
@@ -105,6 +106,26 @@ def _flash_button(ha: HomeAssistant) -> dict[str, Any]:
     return buttons[0]
 
 
+def _progress_sensor(ha: HomeAssistant) -> dict[str, Any]:
+    name = f"{CAR} Remote command"
+    sensors = [s for s in ha.states("sensor") if s["attributes"].get("friendly_name") == name]
+    assert len(sensors) == 1, name
+    return sensors[0]
+
+
+def _simulator(url: str) -> dict[str, Any]:
+    """The simulator's own view: request counts and each vehicle's served state."""
+    answer = httpx.get(f"{url}/_admin/state", timeout=10.0)
+    answer.raise_for_status()
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _mini_lock_state(simulator_url: str) -> str:
+    (mini,) = [v for v in _simulator(simulator_url)["vehicles"].values() if v["brand"] == "mini"]
+    return str(mini["state"]["state"]["doorsState"]["combinedSecurityState"])
+
+
 def _open_device_page(page: Page, ha: HomeAssistant) -> None:
     page.goto(f"{ha.url}/config/integrations/integration/{harness.DOMAIN}")
     page.get_by_role("link", name=re.compile(r"\d+ devices?")).first.click()
@@ -114,10 +135,11 @@ def _open_device_page(page: Page, ha: HomeAssistant) -> None:
 
 
 def test_add_integration_and_control_the_car(
-    page: Page, home_assistant: HomeAssistant, artifacts: Path
+    page: Page, home_assistant: HomeAssistant, simulator: str, artifacts: Path
 ) -> None:
     """Log in, add MyBMW through the UI, then lock the car and flash its lights."""
     ha = home_assistant
+    assert _mini_lock_state(simulator) == "UNLOCKED"
     _log_in(page, ha)
     _shot(page, artifacts, "01-overview")
 
@@ -142,11 +164,23 @@ def test_add_integration_and_control_the_car(
         lambda: ha.state(lock["entity_id"])["state"] == "locked", "the lock to report locked"
     )
     expect(lock_row.get_by_role("button", name="Unlock")).to_be_visible()
+    assert _mini_lock_state(simulator) == "LOCKED"
+    after_lock = _progress_sensor(ha)
 
+    commands_sent = _simulator(simulator)["requests"]["remote_command"]
     flash_row = page.locator("hui-button-entity-row").filter(has_text="Flash lights")
     flash_row.get_by_role("button", name="Press").click()
     _eventually(
         lambda: ha.state(button["entity_id"])["state"] != button["state"],
         "the flash-lights button to record its press",
     )
+    # The command reaches the cloud once and is followed to the same end state.
+    _eventually(
+        lambda: (
+            (progress := _progress_sensor(ha))["state"] == after_lock["state"]
+            and progress["attributes"]["command"] != after_lock["attributes"]["command"]
+        ),
+        "the flash-lights command to finish",
+    )
+    assert _simulator(simulator)["requests"]["remote_command"] == commands_sent + 1
     _shot(page, artifacts, "06-after-commands")

@@ -245,7 +245,7 @@ async def test_missing_captcha_fails_before_any_request(
     respx_mock: respx.MockRouter, transport: LoginTransport
 ) -> None:
     gcdm = FakeGcdm(respx_mock)
-    with pytest.raises(MyBMWCaptchaMissingError, match="rest_of_world.html"):
+    with pytest.raises(MyBMWCaptchaMissingError, match=r"rest_of_world\.html"):
         await row_auth().login(transport)
     assert not respx_mock.calls
     assert gcdm.config.call_count == 0
@@ -256,7 +256,7 @@ async def test_wrong_password_is_an_auth_error_and_consumes_the_captcha(
 ) -> None:
     FakeGcdm(respx_mock)
     auth = MyBMWAuthentication("u", "wrong", Regions.REST_OF_WORLD, hcaptcha_token="P1")
-    with pytest.raises(MyBMWAuthError, match="check username.*invalid_client") as err:
+    with pytest.raises(MyBMWAuthError, match=r"check username.*invalid_client") as err:
         await auth.login(transport)
     assert err.value.status_code == 401
     assert auth.hcaptcha_token is None

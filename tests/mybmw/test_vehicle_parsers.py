@@ -584,6 +584,8 @@ def test_headunit_needs_software_version() -> None:
         (12345, None),
         (-519, None),
         ("40/21", None),
+        ("\u00b9", None),  # superscript one: str.isdigit() is True (found by the fuzzer)
+        ("\u0664\u0660\u0662\u0661", None),  # Arabic-Indic 4021: not the API's format
         (True, None),
         (40.21, None),
         (None, None),

@@ -112,7 +112,10 @@ class Api:
         }
 
     def authenticate(
-        self, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD, captcha: str | None = None
+        self,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+        captcha: str | None = None,
     ) -> CloudResponse:
         cfg = self.config()
         self.captcha += 1

@@ -114,7 +114,9 @@ def test_token_exchange_checks(anon: Api) -> None:
         headers=anon.basic(cfg),
     )
     assert redirect.json()["error_description"] == "redirect_uri mismatch"
-    other = anon.post(cfg["tokenEndpoint"], form={"grant_type": "password"}, headers=anon.basic(cfg))
+    other = anon.post(
+        cfg["tokenEndpoint"], form={"grant_type": "password"}, headers=anon.basic(cfg)
+    )
     assert other.json()["error"] == "unsupported_grant_type"
 
 

@@ -30,7 +30,9 @@ def test_serves_exactly_the_recorded_documents(clock) -> None:  # type: ignore[n
     api.token = cloud.issue_tokens()["access_token"]
     vin = "WBA00000000DEMO02"
     listing = api.post("/eadrax-vcs/v5/vehicle-list").json()
-    assert listing["mappingInfos"] == sample("G26/bmw-eadrax-vcs_v5_vehicle-list.json")["mappingInfos"]
+    assert (
+        listing["mappingInfos"] == sample("G26/bmw-eadrax-vcs_v5_vehicle-list.json")["mappingInfos"]
+    )
     assert api.post("/eadrax-vcs/v5/vehicle-list", brand="mini").json()["mappingInfos"] == []
     state = api.get("/eadrax-vcs/v4/vehicles/state", vin=vin).json()
     assert state == sample(f"G26/bmw-eadrax-vcs_v4_vehicles_state_{vin}.json")
@@ -52,12 +54,15 @@ def test_commands_apply_on_top(clock) -> None:  # type: ignore[no-untyped-def]
     path = "/eadrax-vrccs/v4/presentation/remote-commands/door-lock"
     event = api.post(path, vin=REX, body={}).json()["eventId"]
     for _ in range(3):
-        api.post("/eadrax-vrccs/v3/presentation/remote-commands/eventStatus", params={"eventId": event})
+        api.post(
+            "/eadrax-vrccs/v3/presentation/remote-commands/eventStatus", params={"eventId": event}
+        )
     state = api.get("/eadrax-vcs/v4/vehicles/state", vin=REX).json()["state"]
     assert state["doorsState"]["combinedSecurityState"] == "LOCKED"
-    assert state["lastFetched"] == sample(
-        f"I01_REX/bmw-eadrax-vcs_v4_vehicles_state_{REX}.json"
-    )["state"]["lastFetched"]
+    assert (
+        state["lastFetched"]
+        == sample(f"I01_REX/bmw-eadrax-vcs_v4_vehicles_state_{REX}.json")["state"]["lastFetched"]
+    )
 
 
 def test_cli_style_fingerprint_folder(tmp_path: Path) -> None:

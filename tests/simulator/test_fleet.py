@@ -9,7 +9,6 @@ import pytest
 
 from simulator import fleet
 from simulator.fleet import VehicleSpec
-
 from tests.simulator.conftest import needs_samples, sample
 
 

@@ -90,7 +90,7 @@ def test_rate_limit_fault(api: Api) -> None:
 def test_body_faults(api: Api) -> None:
     faults = api.cloud.faults
     faults.add("state", "malformed", times=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(json.JSONDecodeError):
         json.loads(api.get(STATE, vin=BEV).body)
     faults.add("state", "empty", times=1)
     assert api.get(STATE, vin=BEV).body == b""

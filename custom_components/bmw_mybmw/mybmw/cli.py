@@ -614,7 +614,7 @@ def format_vehicle(vehicle: Any) -> str:
     lines = [f"\n{_text(_get(vehicle, 'name'))} ({vehicle.vin})"]
 
     def row(label: str, value: str) -> None:
-        lines.append(f"  {label + ':':<18}{value}")
+        lines.append(f"  {label + ':':<20}{value}")
 
     row("Brand", _text(_get(vehicle, "brand")))
     row("Drive train", _text(_get(vehicle, "drive_train")))

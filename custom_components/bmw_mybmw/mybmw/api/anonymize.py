@@ -41,7 +41,6 @@ _REPLACEMENTS: Final[dict[str, Any]] = {
     "idtoken": "some_id_token",
     "token": "some_token",
     "authorization": "some_authorization",
-    "code": "some_code",
     "password": "some_password",
     "clientsecret": "some_client_secret",
     "sessionid": "some_session_id",

@@ -219,7 +219,7 @@ def _software_version(software: dict[str, Any], model_year: Any) -> str:
         or isinstance(i_step, bool)
         or not isinstance(i_step, int | str)
         or len(century) != 2
-        or not century.isdigit()
+        or not (century.isascii() and century.isdigit())
     ):
         return ""
     return f"{month:02d}/{century}{year:02d}.{str(i_step)[1:]}"

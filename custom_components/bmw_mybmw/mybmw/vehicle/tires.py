@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime
 import logging
-from typing import Any, Self
+import re
+from typing import Any, Final, Self
 
 from .const import get_dict, get_int, safe, state_of
 
 _LOGGER = logging.getLogger(__name__)
+
+_WEEK_RE: Final = re.compile(r"[0-9]{1,4}")
 
 
 def parse_manufacturing_week(value: Any) -> datetime.date | None:
@@ -23,7 +26,7 @@ def parse_manufacturing_week(value: Any) -> datetime.date | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 4:
+    if not _WEEK_RE.fullmatch(text):  # ASCII only: str.isdigit() accepts "¹" and "٤"
         return None
     text = text.zfill(4)
     week, year = int(text[:2]), 2000 + int(text[2:])

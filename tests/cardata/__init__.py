@@ -1,0 +1,1 @@
+"""Tests of the BMW CarData client (no Home Assistant)."""

@@ -1,0 +1,121 @@
+"""Button platform: each button sends its remote service; gating and errors."""
+
+from __future__ import annotations
+
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from simulator.cloud import MyBMWCloud
+from tests.conftest import SetupEntry
+from tests.platform_helpers import (
+    COMBUSTION_VIN,
+    EV_VIN,
+    FLEETS,
+    all_entities_enabled,  # noqa: F401 - fixture
+    entity_ids,
+    frozen_time,  # noqa: F401 - fixture
+    make_cloud,
+    only_platform,
+    read_only_entry,
+    unique_ids,
+)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
+    """The default fleet unless a test asks for the recorded samples."""
+    return make_cloud(getattr(request, "param", "fleet"))
+
+
+@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
+@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
+async def test_buttons_snapshot(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every button of every kind of vehicle: registry entry and state."""
+    with only_platform(Platform.BUTTON):
+        await setup_entry(config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "service", "params"),
+    [
+        ("button.i4_edrive40_flash_lights", "light-flash", {}),
+        ("button.i4_edrive40_sound_horn", "horn-blow", {}),
+        ("button.i4_edrive40_activate_air_conditioning", "climate-now", {"action": "START"}),
+        ("button.i4_edrive40_deactivate_air_conditioning", "climate-now", {"action": "STOP"}),
+        ("button.i4_edrive40_find_vehicle", "vehicle-finder", {}),
+    ],
+)
+async def test_press(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: MyBMWCloud,
+    entity_id: str,
+    service: str,
+    params: dict[str, str],
+) -> None:
+    """Each button sends exactly its command to its vehicle."""
+    cloud.reset_requests()
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    sent = cloud.requests_for(service)
+    assert len(sent) == 1
+    assert sent[0].vin == EV_VIN
+    assert sent[0].params == params
+    assert hass.states.get("sensor.i4_edrive40_remote_command").state == "executed"
+
+
+async def test_press_failure(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A command the car rejects is a translated error."""
+    cloud.command_results["horn-blow"] = "ERROR"
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            BUTTON_DOMAIN,
+            SERVICE_PRESS,
+            {ATTR_ENTITY_ID: "button.i4_edrive40_sound_horn"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "command_failed"
+
+
+async def test_capability_gating(
+    hass: HomeAssistant, cloud: MyBMWCloud, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Buttons follow the capability flags of each vehicle."""
+    cloud.vehicle(EV_VIN).capabilities["horn"] = False
+    cloud.vehicle(EV_VIN).capabilities["vehicleFinder"] = False
+    entry = await setup_entry(config_entry)
+    ids = unique_ids(hass, entry, "button")
+    ev = {uid.split("-", 1)[1] for uid in ids if uid.startswith(EV_VIN)}
+    assert ev == {"light_flash", "activate_air_conditioning", "deactivate_air_conditioning"}
+    assert f"{COMBUSTION_VIN}-sound_horn" in ids
+
+
+async def test_read_only_has_no_buttons(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Read-only mode creates no command entities."""
+    entry = await setup_entry(read_only_entry(config_entry))
+    assert entity_ids(hass, entry, "button") == []

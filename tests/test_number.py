@@ -1,0 +1,117 @@
+"""Number platform: target state of charge through the charging-settings command."""
+
+from __future__ import annotations
+
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bmw_mybmw.const import DOMAIN
+from simulator.cloud import MyBMWCloud
+from tests.conftest import SetupEntry
+from tests.platform_helpers import (
+    EV_VIN,
+    FLEETS,
+    MINI_VIN,
+    all_entities_enabled,  # noqa: F401 - fixture
+    entity_ids,
+    frozen_time,  # noqa: F401 - fixture
+    make_cloud,
+    only_platform,
+    read_only_entry,
+    unique_ids,
+)
+
+TARGET = "number.i4_edrive40_target_soc"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
+    """The default fleet unless a test asks for the recorded samples."""
+    return make_cloud(getattr(request, "param", "fleet"))
+
+
+@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
+@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
+async def test_numbers_snapshot(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every number of every kind of vehicle: registry entry and state."""
+    with only_platform(Platform.NUMBER):
+        await setup_entry(config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+async def _set(hass: HomeAssistant, value: float) -> None:
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: TARGET, ATTR_VALUE: value}, blocking=True
+    )
+
+
+async def test_set_target_soc(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """The new target goes out as chargingTarget with the AC limit unchanged."""
+    assert hass.states.get(TARGET).state == "80"
+    await _set(hass, 70)
+    sent = cloud.requests_for("charging-settings")
+    assert [r.json() for r in sent] == [{"chargingTarget": 70, "acLimitValue": None}]
+    assert sent[0].vin == EV_VIN
+    assert hass.states.get(TARGET).state == "70"
+    assert hass.states.get("sensor.i4_edrive40_charging_target").state == "70"
+
+
+async def test_invalid_target_soc(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A value off the 5 % grid is refused before anything is sent."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _set(hass, 72)
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "command_invalid"
+    assert cloud.requests_for("charging-settings") == []
+    assert hass.states.get(TARGET).state == "80"
+
+
+async def test_rejected_target_soc(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A server error is a translated Home Assistant error."""
+    cloud.faults.add("charging-settings", "500")
+    with pytest.raises(HomeAssistantError) as err:
+        await _set(hass, 60)
+    assert err.value.translation_key == "command_error"
+    assert hass.states.get(TARGET).state == "80"
+
+
+async def test_capability_gating(
+    hass: HomeAssistant, cloud: MyBMWCloud, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Only electric vehicles that allow setting the target get the number."""
+    cloud.vehicle(MINI_VIN).capabilities["isChargingTargetSocEnabled"] = False
+    entry = await setup_entry(config_entry)
+    assert unique_ids(hass, entry, "number") == {f"{EV_VIN}-target_soc"}
+
+
+async def test_read_only_has_no_numbers(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Read-only mode creates no command entities."""
+    entry = await setup_entry(read_only_entry(config_entry))
+    assert entity_ids(hass, entry, "number") == []
