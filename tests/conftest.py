@@ -35,8 +35,14 @@ NO_WAIT = PollingPolicy(first_delay=0, interval=0, backoff=1, max_interval=0, ti
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/bmw_mybmw in every test."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom_components/bmw_mybmw in every test that runs it.
+
+    Client and simulator tests have no ``hass``; starting one for each of them
+    would only cost time.
+    """
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
 
 
 @pytest.fixture(autouse=True)

@@ -270,7 +270,8 @@ class CarDataStream:
     * A "not authorized" CONNACK forces a real token refresh before the retry;
       after ``max_auth_failures`` such refusals in a row with fresh tokens,
       :class:`CarDataStreamNotAuthorizedError` ends :meth:`run`.
-    * Other failures retry with bounded exponential backoff.
+    * Other failures retry with bounded exponential backoff; the series only
+      restarts after a session that delivered a message.
     * Login failures (refresh token expired...) end :meth:`run` with their
       :class:`~.exceptions.CarDataAuthError`.
     """
@@ -305,6 +306,7 @@ class CarDataStream:
         self._sleep: Callable[[float], Awaitable[None]] = sleep or asyncio.sleep
         self._rand = rand
         self._stopping = False
+        self._healthy = False
         self._connection: MqttConnection | None = None
         self.connected = False
         self.sessions = 0
@@ -335,11 +337,11 @@ class CarDataStream:
             force_refresh = False
             connection = self._factory()
             self._connection = connection
-            retry_later = False
+            retry_later = self._healthy = False
             try:
                 await connection.connect(self.host, self.port, tokens.gcid, tokens.id_token)
                 self.sessions += 1
-                auth_failures = failures = 0
+                auth_failures = 0
                 await connection.subscribe(f"{tokens.gcid}/+")
                 self._set_connected(True)
                 deadline = tokens.id_token_expires_at - self.reconnect_margin
@@ -361,6 +363,8 @@ class CarDataStream:
                 self._set_connected(False)
                 self._connection = None
                 await connection.disconnect()
+            if self._healthy:
+                failures = 0  # only a session that delivered data ends a failure series
             if retry_later:
                 await self._wait(failures)
                 failures += 1
@@ -377,6 +381,7 @@ class CarDataStream:
                 topic, payload = await asyncio.wait_for(connection.next_message(), remaining)
             except TimeoutError:
                 continue
+            self._healthy = True
             self._dispatch(topic, payload)
 
     def _dispatch(self, topic: str, payload: bytes) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum as _StdStrEnum
+import logging
+import re
 from typing import Any, NamedTuple, Self
 
 _LOGGER = logging.getLogger(__name__)
+_ENUM_TOKEN = re.compile(r"[A-Za-z_]{1,40}")
 
 DEFAULT_POI_NAME = "Sent from Home Assistant"
 
 
-class StrEnum(str, Enum):
+class StrEnum(_StdStrEnum):
     """A string enum that matches case-insensitively and falls back to UNKNOWN.
 
     The API adds enum values without notice; an unknown one must degrade a
@@ -27,13 +29,10 @@ class StrEnum(str, Enum):
             for member in cls:
                 if member.value.upper() == wanted:
                     return member
-        unknown = cls.__members__.get("UNKNOWN")
-        if unknown is not None:
-            _LOGGER.debug("Unknown value %r for %s, using UNKNOWN", value, cls.__name__)
-        return unknown
-
-    def __str__(self) -> str:
-        return str(self.value)
+        # Only enum-like tokens are logged: a misplaced VIN or coordinate never is.
+        shown = value if isinstance(value, str) and _ENUM_TOKEN.fullmatch(value) else "?"
+        _LOGGER.debug("Unknown %s value %r", cls.__name__, shown)
+        return cls.__members__.get("UNKNOWN")
 
 
 class ValueWithUnit(NamedTuple):
@@ -94,8 +93,8 @@ class ChargingSettings:
 
     chargingTarget: int | None  # noqa: N815 - wire name, kept for API parity
     acLimitValue: int | None = None  # noqa: N815
-    dcLoudness = None
-    isUnlockCableActive = None
+    dcLoudness = None  # noqa: N815
+    isUnlockCableActive = None  # noqa: N815
 
 
 @dataclass

@@ -98,6 +98,6 @@ def get_ocp_apim_key(region: Regions) -> str:
         raise ValueError(f"Region {region.name.lower()} has no OAuth subscription key") from None
 
 
-def get_app_version(region: Regions) -> str:  # noqa: ARG001 - same for all regions today
-    """Return the app version and build the API expects from this region."""
+def get_app_version(region: Regions) -> str:
+    """Return the app version and build the API expects (the same in every region today)."""
     return APP_VERSION

@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 import datetime
 import logging
 import math
-import re
 from typing import Any, Final, TypeVar
 
 from ..models import StrEnum
@@ -20,8 +19,6 @@ _LOGGER = logging.getLogger(__name__)
 
 UNIT_KM: Final = "km"
 UNIT_LITERS: Final = "L"
-
-_TOKEN_RE: Final = re.compile(r"[A-Za-z_]{1,64}")
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -89,15 +86,12 @@ def parse_enum(enum_cls: type[E], value: Any, default: E | None = None) -> E | N
     """
     if value is None:
         return default
-    if isinstance(value, str):
-        wanted = value.upper()
-        for member in enum_cls:
-            if member.value.upper() == wanted:
-                return member
-    shown = value if isinstance(value, str) and _TOKEN_RE.fullmatch(value) else type(value).__name__
-    _LOGGER.debug("Unknown %s value %r", enum_cls.__name__, shown)
-    unknown = enum_cls.__members__.get("UNKNOWN")
-    return unknown if unknown is not None else default
+    if not isinstance(value, str):
+        value = f"<{type(value).__name__}>"
+    try:
+        return enum_cls(value)  # StrEnum resolves case and unknown values
+    except ValueError:  # an enum without UNKNOWN
+        return default
 
 
 def safe(parse: Callable[[], T], default: T, what: str) -> T:
