@@ -86,6 +86,8 @@ def _iso(moment: datetime) -> str:
 def descriptors_for(spec: VehicleSpec) -> dict[str, tuple[Any, str | None]]:
     """The readings a car like ``spec`` reports: descriptor -> (typed value, unit)."""
     values: dict[str, tuple[Any, str | None]] = {}
+    if not spec.lsc:
+        return values  # like its MyBMW state: a car without last-state calls sends nothing
     if spec.has_battery:
         charging = spec.charging_status == "CHARGING"
         values.update(
@@ -132,8 +134,6 @@ def descriptors_for(spec: VehicleSpec) -> dict[str, tuple[Any, str | None]]:
     if spec.has_battery:
         total += spec.electric_range_km
     values["vehicle.drivetrain.lastRemainingRange"] = (total, "km")
-    if not spec.lsc:
-        return values
     door_open = not spec.doors_closed
     window = "CLOSED" if spec.windows_closed else "OPEN"
     values.update(

@@ -47,7 +47,10 @@ def coordinator_of(entry: MockConfigEntry) -> MyBMWCoordinator:
 
 
 async def test_polling_interval_by_region(init_integration: MockConfigEntry) -> None:
-    assert coordinator_of(init_integration).update_interval == SCAN_INTERVALS["rest_of_world"]
+    """The planner sets the interval; the former regional default is only its floor."""
+    coordinator = coordinator_of(init_integration)
+    assert coordinator.update_interval >= SCAN_INTERVALS["rest_of_world"]
+    assert coordinator.planner.active_interval == SCAN_INTERVALS["rest_of_world"]
     assert SCAN_INTERVALS["north_america"] == timedelta(seconds=600)
 
 

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
+    ACCOUNT_DEVICE_PREFIX,
+    CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_REFRESH_TOKEN,
     CONF_REGION,
     CONF_USER_AGENT_BUILD,
     DOMAIN,
+    ISSUE_BLOCKED,
+    ISSUE_QUOTA_EXCEEDED,
     PLATFORMS,
 )
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .coordinator import MyBMWConfigEntry, MyBMWCoordinator, budget_store
 from .mybmw.account import MyBMWAccount
 from .mybmw.api.regions import get_region_from_name
 from .mybmw.models import GPSPosition
@@ -54,7 +62,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> boo
         account.set_refresh_token(entry.data[CONF_REFRESH_TOKEN], entry.data.get(CONF_GCID))
 
     coordinator = MyBMWCoordinator(hass, entry, account)
-    await coordinator.async_config_entry_first_refresh()
+    # Restore today's request count first, so a restart cannot start the budget afresh.
+    await coordinator.async_restore_budget()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    finally:
+        # A setup retry builds a new coordinator that must see what this one spent.
+        await coordinator.async_save_budget()
     entry.runtime_data = coordinator
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -63,21 +77,45 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> boo
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: MyBMWConfigEntry) -> None:
-    """Reload when the options changed; token rotations also land here and are ignored."""
-    if dict(entry.options) != entry.runtime_data.options:
-        hass.config_entries.async_schedule_reload(entry.entry_id)
+    """Reload when the options changed; token rotations also land here and are ignored.
+
+    A new daily budget alone is applied in place: a reload would cost a login.
+    """
+    coordinator = entry.runtime_data
+    new, old = dict(entry.options), coordinator.options
+    if new == old:
+        return
+    others_new = {k: v for k, v in new.items() if k != CONF_DAILY_REQUEST_BUDGET}
+    others_old = {k: v for k, v in old.items() if k != CONF_DAILY_REQUEST_BUDGET}
+    if others_new == others_old and CONF_DAILY_REQUEST_BUDGET in new:
+        coordinator.async_set_budget(int(new[CONF_DAILY_REQUEST_BUDGET]))
+        return
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
-    """Unload the platforms."""
+    """Unload the platforms and write the request count at once."""
+    await entry.runtime_data.async_save_budget()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> None:
+    """Forget the account's request count and its repair issues."""
+    await budget_store(hass, entry.entry_id).async_remove()
+    for issue in (ISSUE_QUOTA_EXCEEDED, ISSUE_BLOCKED):
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry.entry_id}")
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: MyBMWConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only when its vehicle is no longer on the account."""
+    """Allow removing a device only when its vehicle is no longer on the account.
+
+    The account's own device (request budget) stays as long as the account.
+    """
     vehicles = entry.runtime_data.data or {}
     return not any(
-        domain == DOMAIN and identifier in vehicles for domain, identifier in device.identifiers
+        domain == DOMAIN
+        and (identifier in vehicles or identifier.startswith(ACCOUNT_DEVICE_PREFIX))
+        for domain, identifier in device.identifiers
     )

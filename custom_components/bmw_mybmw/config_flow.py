@@ -17,6 +17,9 @@ from homeassistant.core import callback
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -29,6 +32,7 @@ import voluptuous as vol
 from .const import (
     CAPTCHA_REGIONS,
     CONF_CAPTCHA_TOKEN,
+    CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_READ_ONLY,
     CONF_REFRESH_TOKEN,
@@ -50,6 +54,7 @@ from .mybmw.models import (
     MyBMWCaptchaMissingError,
     MyBMWQuotaError,
 )
+from .refresh_planner import DEFAULT_DAILY_BUDGET, MAX_DAILY_BUDGET, MIN_DAILY_BUDGET
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _REGION = SelectSelector(
@@ -72,7 +77,19 @@ REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
 RECONFIGURE_SCHEMA = vol.Schema(
     {vol.Required(CONF_REGION): _REGION, vol.Required(CONF_PASSWORD): _PASSWORD}
 )
-OPTIONS_SCHEMA = vol.Schema({vol.Optional(CONF_READ_ONLY, default=False): BooleanSelector()})
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_READ_ONLY, default=False): BooleanSelector(),
+        vol.Optional(CONF_DAILY_REQUEST_BUDGET, default=DEFAULT_DAILY_BUDGET): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_DAILY_BUDGET,
+                max=MAX_DAILY_BUDGET,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+)
 
 # Client error -> config flow error key; first match wins (subclasses first).
 _LOGIN_ERRORS: tuple[tuple[type[MyBMWAPIError], str], ...] = (
@@ -273,11 +290,14 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class MyBMWOptionsFlow(OptionsFlow):
-    """Options: read-only mode (no command entities)."""
+    """Options: read-only mode (no command entities) and the daily request budget."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options, keeping any this form does not show."""
         if user_input is not None:
+            if CONF_DAILY_REQUEST_BUDGET in user_input:
+                # The number selector answers floats; the planner counts whole requests.
+                user_input[CONF_DAILY_REQUEST_BUDGET] = int(user_input[CONF_DAILY_REQUEST_BUDGET])
             return self.async_create_entry(data={**self.config_entry.options, **user_input})
         return self.async_show_form(
             step_id="init",

@@ -19,6 +19,7 @@ CONF_GCID: Final = "gcid"
 CONF_CAPTCHA_TOKEN: Final = "captcha_token"
 CONF_READ_ONLY: Final = "read_only"
 CONF_USER_AGENT_BUILD: Final = "user_agent_build"
+CONF_DAILY_REQUEST_BUDGET: Final = "daily_request_budget"
 
 # Config names of the regions, as the client's get_region_from_name() takes them.
 REGION_CHINA: Final = "china"
@@ -28,7 +29,7 @@ REGIONS: Final = [REGION_CHINA, REGION_NORTH_AMERICA, REGION_REST_OF_WORLD]
 # Regions whose password login needs an hCaptcha token solved by the user.
 CAPTCHA_REGIONS: Final = frozenset({REGION_NORTH_AMERICA, REGION_REST_OF_WORLD})
 
-# The former core integration's defaults; BMW's daily quota is sized for them.
+# The former core integration's defaults; now the fastest the planner polls while data moves.
 SCAN_INTERVALS: Final = {
     REGION_CHINA: timedelta(seconds=300),
     REGION_NORTH_AMERICA: timedelta(seconds=600),
@@ -38,6 +39,22 @@ SCAN_INTERVALS: Final = {
 # How often the vehicle lists are read again, to notice vehicles added to or removed
 # from the account (costs the list and profile calls of a first load).
 FULL_LOAD_INTERVAL: Final = timedelta(hours=24)
+
+# A vehicle's device is keyed by its VIN; the account's own device by this prefix + entry id.
+ACCOUNT_DEVICE_PREFIX: Final = "account-"
+
+# Today's request count and a running quota pause, kept across restarts (one file per entry).
+STORAGE_VERSION: Final = 1
+STORAGE_SAVE_DELAY: Final = 10  # seconds; coalesces the writes of one refresh
+
+# Repair issues, suffixed with the entry id.
+ISSUE_QUOTA_EXCEEDED: Final = "quota_exceeded"
+ISSUE_BLOCKED: Final = "blocked"
+
+# BMW's 489 block is permanent (protocol reference §5.6); look again only this often.
+BLOCKED_RETRY_INTERVAL: Final = timedelta(hours=6)
+# A 429 rate limit is short; never come back sooner than this.
+RATE_LIMIT_BACKOFF: Final = timedelta(minutes=5)
 
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,

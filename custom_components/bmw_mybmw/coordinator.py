@@ -15,19 +15,28 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceValidationError,
 )
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    ACCOUNT_DEVICE_PREFIX,
+    BLOCKED_RETRY_INTERVAL,
+    CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_READ_ONLY,
     CONF_REFRESH_TOKEN,
     CONF_REGION,
     DOMAIN,
     FULL_LOAD_INTERVAL,
+    ISSUE_BLOCKED,
+    ISSUE_QUOTA_EXCEEDED,
     LOGGER,
+    RATE_LIMIT_BACKOFF,
     SCAN_INTERVALS,
+    STORAGE_SAVE_DELAY,
+    STORAGE_VERSION,
 )
 from .mybmw.models import (
     MyBMWAPIError,
@@ -37,9 +46,10 @@ from .mybmw.models import (
     MyBMWQuotaError,
     MyBMWRemoteServiceError,
 )
+from .refresh_planner import DEFAULT_DAILY_BUDGET, RefreshPlanner, VehicleSnapshot, next_reset
 
 if TYPE_CHECKING:
-    from .mybmw.account import MyBMWAccount
+    from .mybmw.account import ChargingDetailsPolicy, MyBMWAccount
     from .mybmw.vehicle import MyBMWVehicle
     from .mybmw.vehicle.remote_services import RemoteServiceStatus
 
@@ -48,6 +58,11 @@ MyBMWConfigEntry: TypeAlias = ConfigEntry["MyBMWCoordinator"]
 
 # Same shape the client's anonymiser looks for; error texts can carry VINs in URLs.
 _VIN_RE = re.compile(r"\b[A-HJ-NPR-Z0-9]{3}[A-Z0-9]{14}\b")
+
+
+def budget_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where one account's request count and quota pause survive restarts."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
 
 
 def safe_error(err: BaseException) -> str:
@@ -84,12 +99,14 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         self, hass: HomeAssistant, config_entry: MyBMWConfigEntry, account: MyBMWAccount
     ) -> None:
         """Bind the coordinator to its account and hook command progress reports."""
+        region_interval = SCAN_INTERVALS[config_entry.data[CONF_REGION]]
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
             name=f"{DOMAIN} {config_entry.data[CONF_REGION]}",
-            update_interval=SCAN_INTERVALS[config_entry.data[CONF_REGION]],
+            # Replaced by the planner's figure after every refresh.
+            update_interval=region_interval,
         )
         self.account = account
         self.read_only: bool = config_entry.options.get(CONF_READ_ONLY, False)
@@ -97,20 +114,104 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         self.options: dict[str, Any] = dict(config_entry.options)
         self.command_progress: dict[str, CommandProgress] = {}
         self._next_full_load: datetime | None = None
+        self.planner = RefreshPlanner(
+            int(config_entry.options.get(CONF_DAILY_REQUEST_BUDGET, DEFAULT_DAILY_BUDGET)),
+            clock=dt_util.utcnow,
+            active_interval=region_interval,
+        )
+        self._store = budget_store(hass, config_entry.entry_id)
+        self._cost = 1
         account.config.on_remote_service_progress = self._async_on_command_progress
+        account.config.on_request = self._on_request
+
+    # --- request budget -----------------------------------------------------------------
+
+    def _on_request(self, method: str, url: str, status: int | None) -> None:
+        """Count every request the client sends (logins and failed ones too) and store it."""
+        self.planner.record_request()
+        self._store.async_delay_save(self.planner.as_dict, STORAGE_SAVE_DELAY)
+
+    async def async_restore_budget(self) -> None:
+        """Load today's request count (and a running quota pause) saved before a restart."""
+        self.planner.restore(await self._store.async_load())
+
+    async def async_save_budget(self) -> None:
+        """Write the count now (unload), so the next coordinator starts from it."""
+        await self._store.async_save(self.planner.as_dict())
+
+    @callback
+    def async_set_budget(self, budget: int) -> None:
+        """Apply a new daily budget without a reload (a reload costs a login)."""
+        self.planner.budget = budget
+        self.options[CONF_DAILY_REQUEST_BUDGET] = budget
+        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._schedule_refresh()
+        self.async_update_listeners()
+
+    @property
+    def next_refresh(self) -> datetime | None:
+        """When the planner wants the next poll."""
+        return self.planner.next_refresh
+
+    def _charging_details_policy(self) -> ChargingDetailsPolicy:
+        """Read charging details only when they can have changed and the budget allows."""
+        seen = 0
+
+        def policy(vehicle: MyBMWVehicle) -> bool:
+            nonlocal seen
+            seen += 1
+            pending = max(0, len(self.account.vehicles) - seen)
+            return self.planner.wants_charging_details(
+                vehicle.vin, VehicleSnapshot.of(vehicle), pending_states=pending
+            )
+
+        return policy
+
+    # --- polling ------------------------------------------------------------------------
 
     async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
+        if self.planner.is_paused:
+            # The server said when the quota comes back; sending earlier only fails.
+            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            assert self.planner.paused_until is not None
+            raise UpdateFailed(**_quota_translation(self.planner.paused_until))
+        loaded = bool(self.account.vehicles)
+        if not loaded and not self.planner.can_spend(
+            self.planner.full_load_cost(), use_reserve=True
+        ):
+            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            raise UpdateFailed(**self._budget_translation())
+        if loaded and not self.planner.can_spend(len(self.account.vehicles)):
+            # Today's budget is spent: keep the data, come back after the reset.
+            LOGGER.debug("Daily request budget used up; next update after the reset")
+            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            return self.data
+
         now = dt_util.utcnow()
-        # The first call lists the vehicles anyway; re-list once a day to see fleet changes.
-        full_load = self._next_full_load is not None and now >= self._next_full_load
+        # The first call lists the vehicles anyway; re-list once a day to see fleet changes,
+        # unless the budget cannot cover it today (then the next day).
+        full_load = (
+            self._next_full_load is not None
+            and now >= self._next_full_load
+            and self.planner.can_spend(self.planner.full_load_cost(len(self.account.vehicles)))
+        )
         try:
-            await self.account.get_vehicles(force_init=full_load)
+            await self.account.get_vehicles(
+                force_init=full_load, charging_details=self._charging_details_policy()
+            )
         except (MyBMWAuthError, MyBMWCaptchaMissingError) as err:
             # The client raises these only when the refresh token itself was rejected.
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
+        except MyBMWQuotaError as err:
+            self._async_quota_hit(err)
+            raise UpdateFailed(**_translated(err, "update_failed")) from err
+        except MyBMWBlockedError as err:
+            self._async_blocked()
+            raise UpdateFailed(**_translated(err, "update_failed")) from err
         except MyBMWAPIError as err:
+            self.update_interval = self.planner.plan(cost=self._cost, active=False)
             raise UpdateFailed(**_translated(err, "update_failed")) from err
         finally:
             self._async_persist_tokens()
@@ -118,7 +219,90 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             self._next_full_load = now + FULL_LOAD_INTERVAL
         vehicles = {vehicle.vin: vehicle for vehicle in self.account.vehicles}
         self._async_remove_stale_devices(vehicles)
+        self._async_plan(vehicles)
+        self._async_clear_issues()
         return vehicles
+
+    @callback
+    def _async_plan(self, vehicles: dict[str, MyBMWVehicle]) -> None:
+        """Set the next poll from the budget left and whether any data is moving."""
+        snapshots = {vin: VehicleSnapshot.of(vehicle) for vin, vehicle in vehicles.items()}
+        active = self.planner.observe(snapshots)
+        self._cost = self.planner.expected_cost(snapshots.values())
+        self.update_interval = self.planner.plan(cost=self._cost, active=active)
+        LOGGER.debug(
+            "%d of %d requests used today; next update in %s (%s)",
+            self.planner.used,
+            self.planner.budget,
+            self.update_interval,
+            "active" if active else "idle",
+        )
+
+    @callback
+    def _async_quota_hit(self, err: MyBMWQuotaError) -> None:
+        """Pause until the server's reset time; a daily quota also gets a repair issue."""
+        now = dt_util.utcnow()
+        retry_at = err.retry_at
+        rate_limited = err.status_code == 429 or (
+            err.status_code is None
+            and retry_at is not None
+            and retry_at - now <= RATE_LIMIT_BACKOFF
+        )
+        if rate_limited:
+            retry_at = max(retry_at or now, now + RATE_LIMIT_BACKOFF)
+        elif retry_at is None:
+            # No countdown in the answer: the quota is daily and resets at 00:00 UTC.
+            retry_at = next_reset(now)
+        self.planner.pause_until(retry_at)
+        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._store.async_delay_save(self.planner.as_dict, STORAGE_SAVE_DELAY)
+        if rate_limited:
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_QUOTA_EXCEEDED}_{self.config_entry.entry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_QUOTA_EXCEEDED,
+            translation_placeholders={
+                "account": self.config_entry.title,
+                "retry_at": _format_retry_at(retry_at),
+            },
+        )
+
+    @callback
+    def _async_blocked(self) -> None:
+        """BMW blocks this client for good: say so once, and only look again rarely."""
+        self.update_interval = BLOCKED_RETRY_INTERVAL
+        self.planner.next_refresh = dt_util.utcnow() + BLOCKED_RETRY_INTERVAL
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_BLOCKED}_{self.config_entry.entry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_BLOCKED,
+            translation_placeholders={"account": self.config_entry.title},
+        )
+
+    @callback
+    def _async_clear_issues(self) -> None:
+        """A successful refresh ends a quota pause or a block."""
+        for issue in (ISSUE_QUOTA_EXCEEDED, ISSUE_BLOCKED):
+            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+
+    def _budget_translation(self) -> dict[str, Any]:
+        return {
+            "translation_domain": DOMAIN,
+            "translation_key": "budget_exhausted",
+            "translation_placeholders": {
+                "budget": str(self.planner.budget),
+                "next_refresh": _format_retry_at(
+                    self.planner.next_refresh or next_reset(dt_util.utcnow())
+                ),
+            },
+        }
 
     @callback
     def _async_persist_tokens(self) -> None:
@@ -140,7 +324,11 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         registry = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
         for device in dr.async_entries_for_config_entry(registry, entry_id):
-            vins = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+            vins = {
+                ident
+                for domain, ident in device.identifiers
+                if domain == DOMAIN and not ident.startswith(ACCOUNT_DEVICE_PREFIX)
+            }
             if vins and not vins & vehicles.keys():
                 LOGGER.debug("Removing device %s: vehicle no longer on the account", device.id)
                 registry.async_update_device(device.id, remove_config_entry_id=entry_id)
@@ -187,6 +375,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         command, so this publishes its new state instead of polling the account.
         """
         started = dt_util.utcnow()
+        self.planner.note_command()
         try:
             status = await command()
         except ValueError as err:
@@ -197,8 +386,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             ) from err
         except MyBMWAPIError as err:
             self._async_record_failure(vin, started, service, err)
-            if isinstance(err, MyBMWAuthError | MyBMWCaptchaMissingError):
-                self.config_entry.async_start_reauth(self.hass)
+            self._async_account_error(err)
             raise HomeAssistantError(**_translated(err, "command_error")) from err
         finally:
             self._async_persist_tokens()
@@ -206,16 +394,33 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         return status
 
     async def async_refresh_vehicle(self, vin: str) -> None:
-        """Reload one vehicle now (service action), without polling the whole account."""
+        """Reload one vehicle now (service action), without polling the whole account.
+
+        A user's explicit request may use the budget's reserve, not more.
+        """
+        if self.planner.is_paused:
+            assert self.planner.paused_until is not None
+            raise HomeAssistantError(**_quota_translation(self.planner.paused_until))
+        if not self.planner.can_spend(2, use_reserve=True):
+            raise HomeAssistantError(**self._budget_translation())
         try:
             await self.account.refresh_vehicle(vin)
         except MyBMWAPIError as err:
-            if isinstance(err, MyBMWAuthError | MyBMWCaptchaMissingError):
-                self.config_entry.async_start_reauth(self.hass)
+            self._async_account_error(err)
             raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
         finally:
             self._async_persist_tokens()
         self.async_set_updated_vehicles()
+
+    @callback
+    def _async_account_error(self, err: MyBMWAPIError) -> None:
+        """React to an account-wide error outside a poll (command or vehicle refresh)."""
+        if isinstance(err, MyBMWAuthError | MyBMWCaptchaMissingError):
+            self.config_entry.async_start_reauth(self.hass)
+        elif isinstance(err, MyBMWQuotaError):
+            self._async_quota_hit(err)
+        elif isinstance(err, MyBMWBlockedError):
+            self._async_blocked()
 
     @callback
     def async_set_updated_vehicles(self) -> None:
@@ -237,6 +442,14 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             error=safe_error(err),
         )
         self.async_update_listeners()
+
+
+def _quota_translation(retry_at: datetime) -> dict[str, Any]:
+    return {
+        "translation_domain": DOMAIN,
+        "translation_key": "quota_exceeded",
+        "translation_placeholders": {"retry_at": _format_retry_at(retry_at)},
+    }
 
 
 def _translated(err: MyBMWAPIError, generic_key: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Sensors: ranges, levels, charging, tires, service, data age and command progress."""
+"""Sensors: ranges, levels, charging, tires, service, data age, command progress, budget."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .account_entity import MyBMWAccountEntity
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
@@ -362,6 +363,34 @@ COMMAND_PROGRESS = SensorEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class MyBMWAccountSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the account (request budget), read from the coordinator."""
+
+    value_fn: Callable[[MyBMWCoordinator], SensorValue]
+    attr_fn: Callable[[MyBMWCoordinator], Mapping[str, Any]] | None = None
+
+
+ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
+    MyBMWAccountSensorEntityDescription(
+        key="api_requests_today",
+        translation_key="api_requests_today",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Counts up all day and starts again at 00:00 UTC.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda c: c.planner.used,
+        attr_fn=lambda c: {"budget": c.planner.budget, "remaining": c.planner.remaining},
+    ),
+    MyBMWAccountSensorEntityDescription(
+        key="next_refresh",
+        translation_key="next_refresh",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.next_refresh,
+    ),
+)
+
+
 def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
     descriptions = (*SENSOR_TYPES, *_departure_timer_descriptions(vehicle))
     entities: list[Entity] = [
@@ -379,7 +408,11 @@ async def async_setup_entry(
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every vehicle, including vehicles that appear later."""
+    """Add the account's sensors and those of every vehicle, including later ones."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        MyBMWAccountSensor(coordinator, description) for description in ACCOUNT_SENSOR_TYPES
+    )
     async_add_vehicle_entities(entry, async_add_entities, _build)
 
 
@@ -413,3 +446,28 @@ class MyBMWCommandProgressSensor(MyBMWEntity, SensorEntity):
             "updated_at": progress.updated_at.isoformat(),
             "error": progress.error,
         }
+
+
+class MyBMWAccountSensor(MyBMWAccountEntity, SensorEntity):
+    """A value of the account's request budget."""
+
+    entity_description: MyBMWAccountSensorEntityDescription
+
+    def __init__(
+        self, coordinator: MyBMWCoordinator, description: MyBMWAccountSensorEntityDescription
+    ) -> None:
+        """Read the first value at once, like the vehicle sensors."""
+        super().__init__(coordinator, description)
+        self._update_attrs()
+
+    @callback
+    def _update_attrs(self) -> None:
+        description = self.entity_description
+        self._attr_native_value = description.value_fn(self.coordinator)
+        if description.attr_fn is not None:
+            self._attr_extra_state_attributes = dict(description.attr_fn(self.coordinator))
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._update_attrs()
+        super()._handle_coordinator_update()

@@ -54,7 +54,8 @@ async def test_mappings_primary_only_and_headers(
 async def test_basic_data_image_and_history(api: CarDataClient, cloud: CarDataCloud) -> None:
     vin = vin_of(cloud)
     basic = await api.get_basic_data(vin)
-    assert basic["modelName"] == "i4 eDrive40" and basic["driveTrain"] == "BEV"
+    assert basic["modelName"] == "i4 eDrive40"
+    assert basic["driveTrain"] == "BEV"
     image = await api.get_image(vin)
     assert image.startswith(b"\x89PNG")
     end = cloud.now
@@ -102,7 +103,8 @@ async def test_container_gone_is_recreated(
     api = CarDataClient(auth, budget=budget, container_id="stale", on_container=reported.append)
     values = await api.get_telematic_data(vin_of(cloud))
     assert values
-    assert reported[0] is None and reported[1] == api.container_id != "stale"
+    assert reported[0] is None
+    assert reported[1] == api.container_id != "stale"
     assert [p for _, p in cloud.requests if "customers" in p][-3:] == [
         f"/customers/vehicles/{vin_of(cloud)}/telematicData",
         "/customers/containers",
@@ -169,9 +171,11 @@ async def test_cu429_backs_off_until_reset(
     await api.get_mappings()
     with pytest.raises(CarDataQuotaError) as err:
         await api.get_mappings()
-    assert err.value.status_code == status and err.value.error_id == "CU-429"
+    assert err.value.status_code == status
+    assert err.value.error_id == "CU-429"
     assert err.value.retry_at == datetime(2025, 6, 3, tzinfo=UTC)
-    assert api.budget.blocked_until == err.value.retry_at and api.budget.remaining == 0
+    assert api.budget.blocked_until == err.value.retry_at
+    assert api.budget.remaining == 0
     sent = len(cloud.requests)
     with pytest.raises(CarDataQuotaError):
         await api.get_basic_data(vin_of(cloud))
@@ -231,7 +235,8 @@ async def test_errors_map_to_exceptions(
     api._on_request = lambda *call: seen.append(call)
     with pytest.raises(CarDataAPIError) as err:
         await api.get_basic_data("WBA0000000UNKNOWN")
-    assert err.value.error_id == "CU-101" and err.value.status_code == 403
+    assert err.value.error_id == "CU-101"
+    assert err.value.status_code == 403
     assert isinstance(err.value, MyBMWAPIError)
     assert seen[-1][2] == 403
     monkeypatch.setattr(cloud, "handle", lambda *a: CloudResponse(503, {}, b"down"))
@@ -288,8 +293,10 @@ def test_parse_telematic_data_normalises() -> None:
         }
     }
     values = parse_telematic_data(body)
-    assert values["a.b"].value == 12.5 and values["a.b"].unit == "km"
-    assert values["flag"].value is True and values["flag"].unit is None
+    assert values["a.b"].value == 12.5
+    assert values["a.b"].unit == "km"
+    assert values["flag"].value is True
+    assert values["flag"].unit is None
     assert values["count"].value == 3
     assert values["text"].value == "1-PHASES"
     assert set(values) == {"a.b", "flag", "count", "text"}
@@ -300,7 +307,8 @@ def test_error_body_parsing() -> None:
     response = httpx.Response(400, text="plain")
     assert parse_api_error(response).error_id is None
     err = api_exception(response)
-    assert type(err) is CarDataAPIError and str(err) == "CarData API error 400"
+    assert type(err) is CarDataAPIError
+    assert str(err) == "CarData API error 400"
 
 
 def test_budget_persistence_and_reset() -> None:
@@ -312,13 +320,17 @@ def test_budget_persistence_and_reset() -> None:
     assert changes == [1, 2]
     stored = json.loads(json.dumps(budget.as_dict()))
     restored = RequestBudget.from_dict(stored, now=lambda: now[0])
-    assert restored.used == 2 and restored.remaining == 48
+    assert restored.used == 2
+    assert restored.remaining == 48
     until = restored.exhausted()
     assert until == datetime(2025, 6, 3, tzinfo=UTC)
     again = RequestBudget.from_dict(restored.as_dict(), now=lambda: now[0])
-    assert again.remaining == 0 and again.blocked_until == until
+    assert again.remaining == 0
+    assert again.blocked_until == until
     now[0] += timedelta(hours=2)
-    assert again.remaining == 50 and again.blocked_until is None
+    assert again.remaining == 50
+    assert again.blocked_until is None
     assert RequestBudget.from_dict(None, now=lambda: now[0]).used == 0
     garbage = RequestBudget.from_dict({"used": -3, "day": "yesterday"}, now=lambda: now[0])
-    assert garbage.used == 0 and garbage.day == now[0].date()
+    assert garbage.used == 0
+    assert garbage.day == now[0].date()

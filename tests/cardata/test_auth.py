@@ -59,7 +59,8 @@ async def test_device_code_request_sends_scope_and_s256(
     assert code.interval == 5
     assert code.expires_at == cloud.now + timedelta(seconds=300)
     assert code.verification_uri_complete.endswith(code.user_code)
-    assert code.device_code not in repr(code) and code.code_verifier not in repr(code)
+    assert code.device_code not in repr(code)
+    assert code.code_verifier not in repr(code)
     await auth.close()
 
 
@@ -72,7 +73,8 @@ async def test_pending_then_approved(
     cloud.approve_after_polls = 3
     tokens = await auth.poll_for_tokens(code)
     assert sleeper.calls == [5, 5, 5]
-    assert saved == [tokens] and auth.tokens is tokens
+    assert saved == [tokens]
+    assert auth.tokens is tokens
     assert tokens.gcid == cloud.account.gcid
     assert tokens.access_token_expires_at == cloud.now + timedelta(seconds=3599)
     assert tokens.refresh_token_expires_at == cloud.now + timedelta(days=14)
@@ -106,7 +108,8 @@ async def test_denied(
     cloud.deny()
     with pytest.raises(CarDataAccessDeniedError) as err:
         await auth.poll_for_tokens(code)
-    assert isinstance(err.value, MyBMWAuthError) and err.value.status_code == 403
+    assert isinstance(err.value, MyBMWAuthError)
+    assert err.value.status_code == 403
     await auth.close()
 
 
@@ -217,7 +220,8 @@ async def test_refresh_rotates_and_reports(
     cloud.advance(3599 - 120)  # inside the 5 minute margin
     token = await auth.access_token()
     second = auth.tokens
-    assert second is not None and token == second.access_token != first.access_token
+    assert second is not None
+    assert token == second.access_token != first.access_token
     assert second.refresh_token != first.refresh_token
     assert first.refresh_token not in cloud.account.refresh_tokens
     assert saved_tokens == [first, second]
@@ -290,7 +294,8 @@ async def test_refresh_keeps_id_token_and_gcid_when_absent(
     )
     new = await auth.refresh()
     assert new.access_token == "a2"
-    assert new.id_token == old.id_token and new.gcid == old.gcid
+    assert new.id_token == old.id_token
+    assert new.gcid == old.gcid
     assert new.id_token_expires_at == old.id_token_expires_at
     assert new.refresh_token == old.refresh_token
     assert new.refresh_token_expires_at == old.refresh_token_expires_at

@@ -58,9 +58,11 @@ def test_parse_keeps_types_and_drops_broken_readings() -> None:
     }
     message = parse_message(json.dumps(payload).encode())
     assert set(message.values) == {"a.b", "flag"}
-    assert message.values["a.b"].value == 12.5 and message.values["a.b"].unit == "km"
+    assert message.values["a.b"].value == 12.5
+    assert message.values["a.b"].unit == "km"
     assert message.values["a.b"].timestamp == datetime(2025, 6, 2, 8, tzinfo=UTC)
-    assert message.values["flag"].value is False and message.values["flag"].unit is None
+    assert message.values["flag"].value is False
+    assert message.values["flag"].unit is None
     assert "WBA" not in repr(message)
 
 
@@ -175,7 +177,8 @@ async def test_session_uses_gcid_and_id_token(
     assert len(harness.messages) == 1
     assert harness.messages[0].values["vehicle.drivetrain.batteryManagement.header"].value == 80
     assert harness.states == [True, False]
-    assert connection.closed >= 1 and harness.stream.sessions == 1
+    assert connection.closed >= 1
+    assert harness.stream.sessions == 1
     assert sleeper.calls == []
 
 
@@ -188,12 +191,15 @@ async def test_reconnects_with_fresh_id_token_before_expiry(
     harness.scripts.append((None, [harness.message(), harness.message(advance=58 * 60)]))
     await harness.stream.run()
     first, second = harness.connections[:2]
-    assert first.connected_with and second.connected_with
+    assert first.connected_with
+    assert second.connected_with
     assert first.connected_with[3] == first_tokens.id_token
-    assert auth.tokens is not None and second.connected_with[3] == auth.tokens.id_token
+    assert auth.tokens is not None
+    assert second.connected_with[3] == auth.tokens.id_token
     assert second.connected_with[3] != first_tokens.id_token
     assert cloud.count("/token") == 2  # login + the refresh before the new session
-    assert len(harness.messages) == 2 and sleeper.calls == []
+    assert len(harness.messages) == 2
+    assert sleeper.calls == []
 
 
 async def test_not_authorized_forces_a_real_refresh(
@@ -205,7 +211,8 @@ async def test_not_authorized_forces_a_real_refresh(
     await harness.stream.run()
     assert cloud.count("/token") == 2  # refreshed although the token looked valid
     retry = harness.connections[1].connected_with
-    assert retry is not None and retry[3] != stale.id_token
+    assert retry is not None
+    assert retry[3] != stale.id_token
     assert sleeper.calls == [5]
 
 
@@ -270,7 +277,8 @@ async def test_refresh_failures_back_off_and_auth_failures_end_run(
 
     monkeypatch.setattr(auth, "ensure_valid", flaky)
     await harness.stream.run()
-    assert calls == 2 and harness.stream.sessions == 1
+    assert calls == 2
+    assert harness.stream.sessions == 1
 
     cloud.advance(timedelta(days=15).total_seconds())
     later = Harness(auth, cloud, Sleeper(cloud))
@@ -296,7 +304,8 @@ def test_default_transport_is_paho(auth: CarDataAuth) -> None:
     stream = CarDataStream(auth, lambda m: None)
     connection = stream._factory()
     assert isinstance(connection, PahoConnection)
-    assert auth.tokens is not None and connection._client_id == auth.tokens.gcid
+    assert auth.tokens is not None
+    assert connection._client_id == auth.tokens.gcid
     client = connection._new_client()
     assert type(client).__module__ == "paho.mqtt.client"
 

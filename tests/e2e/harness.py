@@ -4,6 +4,7 @@ Shared by `scripts/develop` (the demo) and the browser test, so both run the
 same configuration. Run as a script for the demo's steps:
 
     python tests/e2e/harness.py config  --config DIR --port PORT
+    python tests/e2e/harness.py ports-free PORT...
     python tests/e2e/harness.py wait    --url URL [--timeout S]
     python tests/e2e/harness.py onboard --url URL
     python tests/e2e/harness.py credentials
@@ -68,6 +69,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_in_use(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def write_config(config_dir: Path, port: int) -> None:
     """Write configuration.yaml and link the integration from the checkout."""
     config_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +86,11 @@ def write_config(config_dir: Path, port: int) -> None:
     link = components / DOMAIN
     if link.is_symlink() or link.exists():
         link.unlink()
-    link.symlink_to(REPO / "custom_components" / DOMAIN, target_is_directory=True)
+    target = REPO / "custom_components" / DOMAIN
+    if config_dir.resolve().is_relative_to(REPO):
+        # Relative inside the checkout (config/), so a moved checkout still works.
+        target = Path(os.path.relpath(target, components.resolve()))
+    link.symlink_to(target, target_is_directory=True)
     # configuration.yaml already holds what onboarding's core_config step
     # confirms; marking it done up front keeps that step from setting up its
     # internet-bound integrations (met, radio_browser, google_translate).
@@ -219,7 +230,14 @@ def onboard(base_url: str) -> str:
     """
     client_id = f"{base_url}/"
     with httpx.Client(base_url=base_url, timeout=30.0) as http:
-        steps = {s["step"]: s["done"] for s in http.get("/api/onboarding").json()}
+        status = http.get("/api/onboarding")
+        if status.status_code == 404:
+            # A fully onboarded instance no longer serves the onboarding API.
+            token = login(base_url)
+            wait_running(base_url, token)
+            return token
+        status.raise_for_status()
+        steps = {s["step"]: s["done"] for s in status.json()}
         if steps.get("user"):
             token = login(base_url)
         else:
@@ -278,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     config = sub.add_parser("config", help="write configuration.yaml and link the integration")
     config.add_argument("--config", type=Path, required=True)
     config.add_argument("--port", type=int, required=True)
+    ports = sub.add_parser("ports-free", help="fail if a loopback port is taken")
+    ports.add_argument("ports", type=int, nargs="+")
     wait = sub.add_parser("wait", help="wait until a URL answers")
     wait.add_argument("--url", required=True)
     wait.add_argument("--timeout", type=float, default=120.0)
@@ -288,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "config":
         write_config(args.config, args.port)
+    elif args.command == "ports-free":
+        busy = [port for port in args.ports if port_in_use(port)]
+        if busy:
+            print(f"Port(s) already in use on 127.0.0.1: {busy}", file=sys.stderr)
+            return 1
     elif args.command == "wait":
         wait_http(args.url, args.timeout)
     elif args.command == "onboard":

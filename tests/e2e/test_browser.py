@@ -91,26 +91,17 @@ def _solve_captcha(page: Page, artifacts: Path, shot: str) -> None:
     page.get_by_role("button", name="Submit").click()
 
 
-def _lock_entity(ha: HomeAssistant) -> dict[str, Any]:
-    locks = [
-        s for s in ha.states("lock") if s["attributes"].get("friendly_name", "").startswith(CAR)
-    ]
-    assert len(locks) == 1, [s["entity_id"] for s in ha.states("lock")]
-    return locks[0]
+def _entity(ha: HomeAssistant, domain: str, name: str) -> dict[str, Any] | None:
+    """The state of the one entity of a domain with this friendly name, if it exists."""
+    found = [s for s in ha.states(domain) if s["attributes"].get("friendly_name") == name]
+    assert len(found) <= 1, f"{len(found)} entities are called {name!r}"
+    return found[0] if found else None
 
 
-def _flash_button(ha: HomeAssistant) -> dict[str, Any]:
-    name = f"{CAR} Flash lights"
-    buttons = [s for s in ha.states("button") if s["attributes"].get("friendly_name") == name]
-    assert len(buttons) == 1, [s["attributes"].get("friendly_name") for s in ha.states("button")]
-    return buttons[0]
-
-
-def _progress_sensor(ha: HomeAssistant) -> dict[str, Any]:
-    name = f"{CAR} Remote command"
-    sensors = [s for s in ha.states("sensor") if s["attributes"].get("friendly_name") == name]
-    assert len(sensors) == 1, name
-    return sensors[0]
+def _existing(ha: HomeAssistant, domain: str, name: str) -> dict[str, Any]:
+    state = _entity(ha, domain, name)
+    assert state is not None, f"no {domain} entity called {name!r}"
+    return state
 
 
 def _simulator(url: str) -> dict[str, Any]:
@@ -131,7 +122,6 @@ def _open_device_page(page: Page, ha: HomeAssistant) -> None:
     page.get_by_role("link", name=re.compile(r"\d+ devices?")).first.click()
     page.get_by_text(CAR, exact=True).first.click()
     page.wait_for_url(re.compile(r"/config/devices/device/"))
-    expect(page.get_by_text("Controls").first).to_be_visible()
 
 
 def test_add_integration_and_control_the_car(
@@ -147,13 +137,13 @@ def test_add_integration_and_control_the_car(
     entries = ha.api("GET", "/api/config/config_entries/entry", params={"domain": harness.DOMAIN})
     assert [e["state"] for e in entries.json()] == ["loaded"]
 
-    lock = _eventually(lambda: _lock_entity(ha), "the car's lock entity")
+    lock = _eventually(lambda: _entity(ha, "lock", f"{CAR} Lock"), "the car's lock entity")
     assert lock["state"] == "unlocked"
-    button = _flash_button(ha)
+    button = _existing(ha, "button", f"{CAR} Flash lights")
 
     _open_device_page(page, ha)
-    for entity_name in ("Lock", "Flash lights"):
-        expect(page.get_by_text(entity_name, exact=True).first).to_be_visible()
+    for text in ("Controls", "Sensors", "Lock", "Flash lights", "Charging status"):
+        expect(page.get_by_text(text, exact=True).first).to_be_visible()
     device_page = _shot(page, artifacts, "05-device-page")
     README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(device_page, README_SCREENSHOT)
@@ -165,7 +155,7 @@ def test_add_integration_and_control_the_car(
     )
     expect(lock_row.get_by_role("button", name="Unlock")).to_be_visible()
     assert _mini_lock_state(simulator) == "LOCKED"
-    after_lock = _progress_sensor(ha)
+    after_lock = _existing(ha, "sensor", f"{CAR} Remote command")
 
     commands_sent = _simulator(simulator)["requests"]["remote_command"]
     flash_row = page.locator("hui-button-entity-row").filter(has_text="Flash lights")
@@ -177,7 +167,8 @@ def test_add_integration_and_control_the_car(
     # The command reaches the cloud once and is followed to the same end state.
     _eventually(
         lambda: (
-            (progress := _progress_sensor(ha))["state"] == after_lock["state"]
+            (progress := _existing(ha, "sensor", f"{CAR} Remote command"))["state"]
+            == after_lock["state"]
             and progress["attributes"]["command"] != after_lock["attributes"]["command"]
         ),
         "the flash-lights command to finish",

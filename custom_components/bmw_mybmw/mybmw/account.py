@@ -111,6 +111,8 @@ class MyBMWAccount:
         self._listed_brands: tuple[CarBrands, ...] | None = None
         self._missing_profiles: dict[str, CarBrands] = {}
         """Listed vehicles whose profile failed to load; retried on the next call."""
+        self._failing: set[str] = set()
+        """Keys of loads that failed last time: warn when one starts failing, not every poll."""
 
     # --- properties ---------------------------------------------------------------------
 
@@ -199,6 +201,19 @@ class MyBMWAccount:
 
     # --- loading ------------------------------------------------------------------------
 
+    def _note_failure(
+        self, key: str, what: str, err: MyBMWAPIError, *, quiet: bool = False
+    ) -> None:
+        """Log a per-vehicle failure once per outage (no VIN: ``key`` stays internal)."""
+        level = logging.DEBUG if quiet or key in self._failing else logging.WARNING
+        self._failing.add(key)
+        _LOGGER.log(level, "%s: %s (HTTP %s)", what, type(err).__name__, err.status_code)
+
+    def _note_success(self, key: str) -> None:
+        if key in self._failing:
+            self._failing.discard(key)
+            _LOGGER.info("A vehicle that failed to load is readable again")
+
     async def get_vehicles(
         self,
         force_init: bool = False,
@@ -218,21 +233,22 @@ class MyBMWAccount:
                 await self._init_vehicles(client, force_init)
             elif self._missing_profiles:
                 await self._load_profiles(client, dict(self._missing_profiles), force_init=False)
-            errors: list[MyBMWAPIError] = []
+            failures: list[tuple[str, MyBMWAPIError]] = []
             for vin in list(self._vehicles):
                 try:
                     await self._update_vehicle(client, vin, charging_details)
                 except _ACCOUNT_ERRORS:
                     raise
                 except MyBMWAPIError as err:
-                    _LOGGER.warning(
-                        "Updating a vehicle failed: %s (HTTP %s)",
-                        type(err).__name__,
-                        err.status_code,
-                    )
-                    errors.append(err)
-            if errors and len(errors) == len(self._vehicles):
-                raise errors[-1]
+                    failures.append((vin, err))
+                else:
+                    self._note_success(vin)
+            every_one = bool(failures) and len(failures) == len(self._vehicles)
+            for vin, err in failures:
+                # When all failed, the caller reports the raised error: say it once, not per car.
+                self._note_failure(vin, "Updating a vehicle failed", err, quiet=every_one)
+            if every_one:
+                raise failures[-1][1]
 
     async def refresh_vehicle(
         self, vin: str, *, charging_details: bool | None = None
@@ -289,15 +305,12 @@ class MyBMWAccount:
             except _ACCOUNT_ERRORS:
                 raise
             except MyBMWAPIError as err:
-                _LOGGER.warning(
-                    "Loading a vehicle profile failed: %s (HTTP %s)",
-                    type(err).__name__,
-                    err.status_code,
-                )
+                self._note_failure(f"profile {vin}", "Loading a vehicle profile failed", err)
                 errors.append(err)
                 self._missing_profiles[vin] = brand
                 continue
             self._missing_profiles.pop(vin, None)
+            self._note_success(f"profile {vin}")
             record = self._records.get(vin)
             if record is None:
                 self._records[vin] = _VehicleRecord(brand=brand, base=base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum as _StdStrEnum
@@ -55,10 +56,9 @@ class GPSPosition:
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise ValueError(f"longitude must be within -180..180, got {self.longitude}")
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[float | None]:
         """Allow ``lat, lon = position``."""
-        yield self.latitude
-        yield self.longitude
+        return iter((self.latitude, self.longitude))
 
 
 @dataclass(frozen=True)

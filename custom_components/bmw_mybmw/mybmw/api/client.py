@@ -23,10 +23,14 @@ from ..models import AnonymizedResponse, GPSPosition, MyBMWQuotaError
 from .anonymize import Anonymizer, anonymize_response
 from .authentication import LoginTransport, MyBMWAuthentication
 from .errors import OnRequest, Sleep, exception_for_response, send_with_retry
+from .log_redaction import install as install_log_redaction
 from .regions import get_app_version, get_server_url
 from .utils import build_x_user_agent, generate_user_agent_build, get_correlation_id
 
 _LOGGER = logging.getLogger(__name__)
+
+# httpx logs request URLs, and some of ours contain a VIN or the gcid.
+install_log_redaction()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from ..models import (
     MyBMWConnectionError,
     MyBMWQuotaError,
 )
+from .log_redaction import redact_text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -198,7 +199,12 @@ def is_credential_rejection(response: httpx.Response) -> bool:
 
 def connection_error(err: httpx.HTTPError, request: httpx.Request | None = None) -> MyBMWAPIError:
     """Map an httpx transport failure to the client's exception."""
-    target = f"{request.method} {request.url.host}{request.url.path}" if request else "request"
+    # Error texts end up in logs and the UI; paths can carry a VIN or the gcid.
+    target = (
+        redact_text(f"{request.method} {request.url.host}{request.url.path}")
+        if request
+        else "request"
+    )
     if isinstance(err, httpx.TimeoutException):
         return MyBMWConnectionError(f"Timeout during {target}")
     if isinstance(err, httpx.TransportError):

@@ -155,6 +155,20 @@ class RemoteServices:
         self._vehicle = vehicle
         if polling is not None:
             self.polling = polling
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def command_lock(self) -> asyncio.Lock:
+        """Serialises this vehicle's commands: the car handles one event at a time.
+
+        Bound to the running loop, so a vehicle object outliving a loop (tests, CLI) still works.
+        """
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._lock
 
     @property
     def _account(self) -> MyBMWAccount:
@@ -295,7 +309,7 @@ class RemoteServices:
                 "The vehicle finder needs your own position: "
                 "call account.set_observer_position(latitude, longitude) first"
             )
-        async with self._client() as client:
+        async with self.command_lock, self._client() as client:
             status = await self._run(client, Services.VEHICLE_FINDER, None, None, None)
             if status.state != ExecutionState.EXECUTED or not status.event_id:
                 return status
@@ -339,10 +353,11 @@ class RemoteServices:
         result arrives within the polling timeout.
         """
         service_id = Services(service_id)
-        async with self._client() as client:
-            status = await self._run(client, service_id, params, data, progress)
-        if refresh and status.state == ExecutionState.EXECUTED:
-            await self._refresh(service_id)
+        async with self.command_lock:
+            async with self._client() as client:
+                status = await self._run(client, service_id, params, data, progress)
+            if refresh and status.state == ExecutionState.EXECUTED:
+                await self._refresh(service_id)
         return status
 
     def _client(self) -> MyBMWClient:

@@ -1,0 +1,122 @@
+"""The two client libraries behind one small interface, so every benchmark treats them alike.
+
+Runs in benchmarks/.venv-ref, where ``bimmer_connected`` is the reference
+library 0.17.4 and ``mybmw`` is this project's bundled client.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from typing import Any
+
+from .common import VirtualTime, import_client
+
+import_client()
+
+from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+
+NAMES = {"ours": "bmw_mybmw", "ref": "bimmer-connected 0.17.4"}
+
+
+class Library:
+    """One client library: build an account, load, refresh, lock, parse."""
+
+    key = ""
+
+    def account(self, tokens: dict[str, Any] | None, captcha: str | None = None) -> Any:
+        """An account that logs in with the stored refresh token (or password + captcha)."""
+        raise NotImplementedError
+
+    async def load(self, account: Any, force: bool = False) -> None:
+        """Load or refresh every vehicle."""
+        await account.get_vehicles(force_init=force)
+
+    async def lock(self, account: Any, vin: str) -> Any:
+        """Lock one vehicle's doors and return when the library considers the state current."""
+        vehicle = account.get_vehicle(vin)
+        return await vehicle.remote_services.trigger_remote_door_lock()
+
+    def patch_sleep(self, clock: VirtualTime) -> Any:
+        """Route the remote-service module's sleeps to ``clock``."""
+        raise NotImplementedError
+
+    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+        """Turn decoded profile/state/charging answers into vehicle models."""
+        raise NotImplementedError
+
+
+class Ours(Library):
+    """bmw_mybmw's bundled client."""
+
+    key = "ours"
+
+    def __init__(self) -> None:
+        self.account_cls = importlib.import_module("mybmw.account").MyBMWAccount
+        self.regions = importlib.import_module("mybmw.api.regions").Regions
+        self.vehicle_cls = importlib.import_module("mybmw.vehicle.vehicle").MyBMWVehicle
+        self.remote = importlib.import_module("mybmw.vehicle.remote_services")
+
+    def account(self, tokens: dict[str, Any] | None, captcha: str | None = None) -> Any:
+        account = self.account_cls(
+            DEMO_USERNAME,
+            DEMO_PASSWORD,
+            self.regions.REST_OF_WORLD,
+            hcaptcha_token=captcha,
+            user_agent_build="AP2A.240605.024",
+        )
+        if tokens:
+            account.set_refresh_token(tokens["refresh_token"], tokens["gcid"])
+        return account
+
+    def patch_sleep(self, clock: VirtualTime) -> Any:
+        return clock.patch(self.remote)
+
+    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+        return [
+            self.vehicle_cls(account, base, state, charging, at) for base, state, charging in docs
+        ]
+
+
+class Reference(Library):
+    """The reference library bimmer_connected (0.17.4 from the package registry)."""
+
+    key = "ref"
+
+    def __init__(self) -> None:
+        self.account_cls = importlib.import_module("bimmer_connected.account").MyBMWAccount
+        self.regions = importlib.import_module("bimmer_connected.api.regions").Regions
+        self.vehicle_cls = importlib.import_module("bimmer_connected.vehicle.vehicle").MyBMWVehicle
+        self.remote = importlib.import_module("bimmer_connected.vehicle.remote_services")
+        self.version = importlib.import_module("importlib.metadata").version("bimmer_connected")
+
+    def account(self, tokens: dict[str, Any] | None, captcha: str | None = None) -> Any:
+        account = self.account_cls(
+            DEMO_USERNAME, DEMO_PASSWORD, self.regions.REST_OF_WORLD, hcaptcha_token=captcha
+        )
+        if tokens:
+            account.set_refresh_token(refresh_token=tokens["refresh_token"], gcid=tokens["gcid"])
+        return account
+
+    def patch_sleep(self, clock: VirtualTime) -> Any:
+        return clock.patch(self.remote)
+
+    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+        vehicles = []
+        for base, state, charging in docs:
+            # What the library does with the same answers: _init_vehicles + get_vehicle_state.
+            profile = {k: v for k, v in base.items() if k != "vin"}
+            vehicle = self.vehicle_cls(account, {"attributes": profile, "vin": base["vin"]}, at)
+            vehicle.update_state([state, {"charging_settings": charging}], at)
+            vehicles.append(vehicle)
+        return vehicles
+
+
+def libraries() -> list[Library]:
+    """Ours first, then the reference."""
+    return [Ours(), Reference()]
+
+
+def now() -> datetime.datetime:
+    """UTC now (the fetch time handed to the parsers)."""
+    return datetime.datetime.now(datetime.UTC)

@@ -1,0 +1,301 @@
+"""Plan polling against a daily request budget; no Home Assistant imports.
+
+BMW never published its limits (protocol reference §5.4): about 120 calls a day
+were reported, the count resets at 00:00 UTC, and rejected calls probably count
+too. A fixed interval either wastes that budget while the car is parked or runs
+out of it while the car is moving. The planner therefore counts every request
+the client sends (logins included) per UTC day and spreads what is left over the
+rest of the day: faster while data moves, slower while the cars are parked, and
+never past the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+import datetime
+from typing import Any, Final
+
+from .mybmw.vehicle import MyBMWVehicle
+from .mybmw.vehicle.climate import ClimateActivityState
+from .mybmw.vehicle.fuel_and_battery import ChargingState
+
+DEFAULT_DAILY_BUDGET: Final = 100
+"""About 120 calls a day were reported (§5.4); 100 keeps a margin for the unknowns
+(whether rejected calls count, calls of other tools with the same build string)."""
+MIN_DAILY_BUDGET: Final = 20
+MAX_DAILY_BUDGET: Final = 2000
+
+ACTIVE_INTERVAL: Final = datetime.timedelta(minutes=5)
+"""Fastest polling, while data moves: the former core integration's interval."""
+IDLE_INTERVAL: Final = datetime.timedelta(minutes=15)
+"""Fastest polling while every car is parked and idle."""
+IDLE_MAX_INTERVAL: Final = datetime.timedelta(hours=1)
+"""Parked cars are still read at least hourly while the budget allows it."""
+ACTIVE_SPEEDUP: Final = 2.0
+"""While data moves, spend at twice the even rate (borrowing from idle hours)."""
+IDLE_SLOWDOWN: Final = 1.5
+"""While parked, spend at two thirds of the even rate (saving for active hours)."""
+COMMAND_WINDOW: Final = datetime.timedelta(minutes=15)
+"""After a command the car's state keeps changing for a while (climate, charging)."""
+CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=6)
+"""Charging details (settings, timers) change only through a command or the app.
+Our own commands refresh them at once; every 6 h catches changes made in the app
+for the cost of at most 4 calls a day per car, instead of one on every poll."""
+RESET_MARGIN: Final = datetime.timedelta(minutes=1)
+"""Wait this long past the announced reset, in case the server's clock is behind."""
+FULL_LOAD_BASE_COST: Final = 5
+"""Fixed part of a full load: up to three vehicle lists and a two-call token refresh."""
+
+_CLIMATE_RUNNING: Final = frozenset(
+    {ClimateActivityState.COOLING, ClimateActivityState.HEATING, ClimateActivityState.VENTILATION}
+)
+
+
+def utc_day(moment: datetime.datetime) -> datetime.date:
+    """The quota day a moment belongs to (BMW counts per UTC day)."""
+    return moment.astimezone(datetime.UTC).date()
+
+
+def next_reset(moment: datetime.datetime) -> datetime.datetime:
+    """The next 00:00 UTC after ``moment``, when the quota is replenished."""
+    day = utc_day(moment) + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time.min, datetime.UTC)
+
+
+def reserve_for(budget: int) -> int:
+    """Requests polling leaves untouched: token renewals (2 calls every 8 h) and commands."""
+    return max(5, budget // 10)
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSnapshot:
+    """What the planner needs to know about one vehicle after a refresh."""
+
+    mileage: float | None = None
+    position: tuple[float | None, float | None] | None = None
+    charging: bool = False
+    plugged_in: bool = False
+    climate_running: bool = False
+    charging_details_supported: bool = False
+
+    @classmethod
+    def of(cls, vehicle: MyBMWVehicle) -> VehicleSnapshot:
+        """Read the activity signals from a client vehicle."""
+        battery = vehicle.fuel_and_battery
+        location = vehicle.vehicle_location.location
+        return cls(
+            mileage=vehicle.mileage.value,
+            position=None if location is None else (location.latitude, location.longitude),
+            charging=battery.charging_status is ChargingState.CHARGING,
+            plugged_in=bool(battery.is_charger_connected),
+            climate_running=vehicle.climate.activity in _CLIMATE_RUNNING,
+            charging_details_supported=vehicle.is_charging_plan_supported
+            or vehicle.is_charging_settings_supported,
+        )
+
+    def moved_since(self, previous: VehicleSnapshot | None) -> bool:
+        """Whether the car was driven between two refreshes (mileage or position changed)."""
+        if previous is None:
+            return False
+        return self.mileage != previous.mileage or self.position != previous.position
+
+    def is_active(self, previous: VehicleSnapshot | None) -> bool:
+        """Whether this car's data is moving right now."""
+        return self.charging or self.climate_running or self.moved_since(previous)
+
+
+class RefreshPlanner:
+    """Counts one account's requests per UTC day and plans the next refresh from them.
+
+    ``clock`` returns the current UTC time; tests pass a fake one.
+    """
+
+    def __init__(
+        self,
+        budget: int = DEFAULT_DAILY_BUDGET,
+        *,
+        clock: Callable[[], datetime.datetime],
+        active_interval: datetime.timedelta = ACTIVE_INTERVAL,
+    ) -> None:
+        """Start with nothing counted; ``restore`` brings back a stored count."""
+        self._clock = clock
+        self.budget = budget
+        self.active_interval = active_interval
+        self._day = utc_day(clock())
+        self._used = 0
+        self.paused_until: datetime.datetime | None = None
+        self.next_refresh: datetime.datetime | None = None
+        self.vehicle_count = 1
+        """Vehicles seen at the last refresh; sizes a full load before the list is read."""
+        self._snapshots: dict[str, VehicleSnapshot] = {}
+        self._charging_details_at: dict[str, datetime.datetime] = {}
+        self._last_command: datetime.datetime | None = None
+
+    # --- counting -----------------------------------------------------------------------
+
+    def _roll(self) -> datetime.datetime:
+        """Start a new count when the UTC day changed; return now."""
+        now = self._clock()
+        if utc_day(now) != self._day:
+            self._day, self._used = utc_day(now), 0
+        return now
+
+    @property
+    def used(self) -> int:
+        """Requests sent today (UTC)."""
+        self._roll()
+        return self._used
+
+    @property
+    def remaining(self) -> int:
+        """Requests left of today's budget (never negative)."""
+        return max(0, self.budget - self.used)
+
+    @property
+    def reserve(self) -> int:
+        """The part of the budget polling never spends."""
+        return reserve_for(self.budget)
+
+    def record_request(self) -> None:
+        """Count one request sent (the client's ``on_request`` hook)."""
+        self._roll()
+        self._used += 1
+
+    def can_spend(self, requests: int, *, use_reserve: bool = False) -> bool:
+        """Whether ``requests`` more fit into today's budget (polling keeps the reserve)."""
+        limit = self.budget if use_reserve else self.budget - self.reserve
+        return self.used + requests <= limit
+
+    def full_load_cost(self, vehicles: int | None = None) -> int:
+        """Worst case of a load that reads the lists and all profiles again."""
+        count = self.vehicle_count if vehicles is None else vehicles
+        return FULL_LOAD_BASE_COST + 3 * max(1, count)
+
+    # --- quota pause --------------------------------------------------------------------
+
+    def pause_until(self, moment: datetime.datetime) -> None:
+        """Send nothing before ``moment`` (the server's quota reset)."""
+        self.paused_until = moment
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether a server-announced pause is still running."""
+        if self.paused_until is None:
+            return False
+        if self._clock() >= self.paused_until:
+            self.paused_until = None
+            return False
+        return True
+
+    # --- activity -----------------------------------------------------------------------
+
+    def note_command(self) -> None:
+        """A command was sent: the car's state moves for a while."""
+        self._last_command = self._clock()
+
+    def observe(self, vehicles: Mapping[str, VehicleSnapshot]) -> bool:
+        """Take the vehicles as just refreshed; return whether any data is moving."""
+        now = self._clock()
+        active = any(
+            snapshot.is_active(self._snapshots.get(vin)) for vin, snapshot in vehicles.items()
+        )
+        if self._last_command is not None and now - self._last_command < COMMAND_WINDOW:
+            active = True
+        self._snapshots = dict(vehicles)
+        self.vehicle_count = max(1, len(vehicles))
+        return active
+
+    def wants_charging_details(
+        self, vin: str, snapshot: VehicleSnapshot, *, pending_states: int = 0
+    ) -> bool:
+        """Whether this refresh should read the car's charging details (crccs).
+
+        Only when they can have changed: never loaded, plugged in or charging,
+        or older than ``CHARGING_DETAILS_MAX_AGE``; and only when the budget
+        still covers it plus the ``pending_states`` state calls still to come.
+        """
+        if not snapshot.charging_details_supported:
+            return False
+        now = self._clock()
+        last = self._charging_details_at.get(vin)
+        due = (
+            last is None
+            or snapshot.plugged_in
+            or snapshot.charging
+            or now - last >= CHARGING_DETAILS_MAX_AGE
+        )
+        if not due or not self.can_spend(1 + pending_states, use_reserve=last is None):
+            return False
+        self._charging_details_at[vin] = now
+        return True
+
+    def expected_cost(self, vehicles: Iterable[VehicleSnapshot]) -> int:
+        """Requests a steady refresh of these vehicles is expected to send."""
+        return sum(
+            1 + (s.charging_details_supported and (s.plugged_in or s.charging)) for s in vehicles
+        )
+
+    # --- planning -----------------------------------------------------------------------
+
+    def plan(self, *, cost: int, active: bool) -> datetime.timedelta:
+        """Return the wait until the next refresh and remember when that is.
+
+        ``cost`` is what one refresh sends (at least one state call per car).
+        The remaining budget, less the reserve, is spread evenly over the time
+        until the reset; activity speeds that up or slows it down. When the
+        budget cannot cover another refresh, the wait runs until the reset.
+        """
+        now = self._roll()
+        if self.is_paused:
+            assert self.paused_until is not None
+            return self._schedule(now, self.paused_until - now)
+        reset = next_reset(now)
+        until_reset = reset - now + RESET_MARGIN
+        cost = max(1, cost)
+        spendable = self.budget - self.reserve - self._used
+        if spendable < min(cost, self.vehicle_count):
+            return self._schedule(now, until_reset)
+        even = (reset - now) / max(1, spendable // cost)
+        if active:
+            delay = max(self.active_interval, even / ACTIVE_SPEEDUP)
+        else:
+            delay = max(IDLE_INTERVAL, even * IDLE_SLOWDOWN)
+            delay = min(delay, max(IDLE_MAX_INTERVAL, even))
+        return self._schedule(now, min(delay, until_reset))
+
+    def _schedule(self, now: datetime.datetime, delay: datetime.timedelta) -> datetime.timedelta:
+        delay = max(delay, datetime.timedelta(seconds=1))
+        self.next_refresh = now + delay
+        return delay
+
+    # --- persistence --------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """The state a restart must not lose: today's count and a running pause."""
+        self._roll()
+        return {
+            "day": self._day.isoformat(),
+            "used": self._used,
+            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
+            "vehicles": self.vehicle_count,
+        }
+
+    def restore(self, data: Mapping[str, Any] | None) -> None:
+        """Bring back a stored count (only if it is today's) and a pause still running."""
+        if not data:
+            return
+        now = self._roll()
+        try:
+            day = datetime.date.fromisoformat(str(data.get("day")))
+            used = int(data.get("used") or 0)
+            vehicles = int(data.get("vehicles") or 1)
+            raw_pause = data.get("paused_until")
+            pause = datetime.datetime.fromisoformat(raw_pause) if raw_pause else None
+        except (TypeError, ValueError):
+            return
+        if day == self._day:
+            self._used = max(self._used, used)
+        self.vehicle_count = max(1, vehicles)
+        if pause is not None and pause.tzinfo is not None and pause > now:
+            self.paused_until = pause

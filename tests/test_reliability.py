@@ -1,0 +1,795 @@
+"""Faults survived: one case per fault, run against the integration over the simulated cloud.
+
+Every case injects its fault, lets two scheduled polls run into it, clears it and lets
+one more scheduled poll run. It observes what a user would see (entity states, log
+lines, repairs/reauth flows, the stored entry) and compares that with the expectation.
+When the whole module ran, the matrix (fault, expected, observed) is written to
+docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    SERVICE_LOCK,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import httpx
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.bmw_mybmw.const import (
+    CONF_CAPTCHA_TOKEN,
+    CONF_REFRESH_TOKEN,
+    DOMAIN,
+    FULL_LOAD_INTERVAL,
+)
+from custom_components.bmw_mybmw.mybmw.api import errors as client_errors
+from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
+    PollingPolicy,
+    RemoteServices,
+)
+from simulator import fleet
+from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME, MyBMWCloud
+from tests import reliability_report
+
+EV = fleet.make_vin(1)
+MINI = fleet.make_vin(4, "mini")
+EV_ENTITIES = (
+    "sensor.i4_edrive40_mileage",
+    "sensor.i4_edrive40_remaining_battery_percent",
+    "sensor.i4_edrive40_charging_status",
+    "lock.i4_edrive40_lock",
+    "binary_sensor.i4_edrive40_windows",
+    "device_tracker.i4_edrive40",
+)
+OTHER_ENTITIES = (
+    "sensor.x3_xdrive30e_mileage",
+    "sensor.cooper_se_mileage",
+    "lock.cooper_se_lock",
+)
+MINI_LOCK = "lock.cooper_se_lock"
+MINI_PROGRESS = "sensor.cooper_se_remote_command"
+# A command that never ends must still end quickly in a test: five polls, 50 ms.
+SHORT_POLLING = PollingPolicy(
+    first_delay=0.01, interval=0.01, backoff=1, max_interval=0.01, timeout=0.05
+)
+OUR_LOGGERS = ("custom_components.bmw_mybmw",)
+START = "2025-06-02T09:00:00+00:00"
+
+# ------------------------------------------------------------------------ outcome model
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a user sees during and after one fault; compared field by field."""
+
+    during: str = "entities unavailable"
+    logged: str = "logged once"
+    reauth: bool = False
+    recovery: str = "recovers by itself"
+    entry_kept: bool = True
+    loaded: bool = True
+    detail: str = ""
+
+    def render(self) -> str:
+        """One line for the report."""
+        parts = [
+            "stays loaded" if self.loaded else "NOT LOADED",
+            self.during,
+            self.logged,
+            "reauth started" if self.reauth else "no reauth",
+            self.recovery,
+            "entry data and refresh token kept" if self.entry_kept else "ENTRY DATA OR TOKEN LOST",
+        ]
+        return "; ".join(parts + ([self.detail] if self.detail else []))
+
+
+@dataclass
+class Ctx:
+    """Everything a case needs to inject, observe and clear its fault."""
+
+    hass: HomeAssistant
+    entry: MockConfigEntry
+    cloud: MyBMWCloud
+    freezer: FrozenDateTimeFactory
+    caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch
+    waits: list[float] = field(default_factory=list)
+    baseline: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def coordinator(self) -> Any:
+        return self.entry.runtime_data
+
+    def states(self, entity_ids: tuple[str, ...]) -> dict[str, str]:
+        return {
+            entity_id: state.state if (state := self.hass.states.get(entity_id)) else "absent"
+            for entity_id in entity_ids
+        }
+
+    async def poll(self, at_least_until: datetime | None = None) -> None:
+        """Let time pass until the next scheduled poll (or a given moment) and run it."""
+        interval = self.coordinator.update_interval or timedelta(hours=1)
+        target = dt_util.utcnow() + interval + timedelta(seconds=1)
+        if at_least_until is not None and at_least_until + timedelta(seconds=1) > target:
+            target = at_least_until + timedelta(seconds=1)
+        self.freezer.move_to(target)
+        async_fire_time_changed(self.hass, target)
+        await self.hass.async_block_till_done()
+
+    def problems_logged(self, since: int) -> int:
+        return sum(
+            1
+            for record in self.caplog.records[since:]
+            if record.levelno >= logging.WARNING and record.name.startswith(OUR_LOGGERS)
+        )
+
+    def reauth_flows(self) -> list[Any]:
+        return [
+            flow
+            for flow in self.hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+            if flow["context"]["source"] == "reauth"
+        ]
+
+
+Step = Callable[[Ctx], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the matrix."""
+
+    id: str
+    fault: str
+    inject: Step
+    expected: Outcome
+    clear: Step | None = None
+    scenario: str = "poll"  # poll | command | vanish | revoke
+
+
+async def _run_step(step: Step | None, ctx: Ctx) -> None:
+    if step is None:
+        return
+    result = step(ctx)
+    if result is not None:
+        await result
+
+
+# ----------------------------------------------------------------------- fault helpers
+
+
+def fault(match: str, kind: str, times: int | None = None, **kwargs: Any) -> Step:
+    def inject(ctx: Ctx) -> None:
+        ctx.marks["rule"] = ctx.cloud.faults.add(match, kind, times, **kwargs)
+
+    return inject
+
+
+def clear_fault(ctx: Ctx) -> None:
+    ctx.cloud.faults.clear()
+
+
+def refuse_connections(ctx: Ctx) -> None:
+    original = ctx.cloud.handle_async
+
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    ctx.marks["original_handler"] = original
+    ctx.monkeypatch.setattr(ctx.cloud, "handle_async", refused)
+
+
+def accept_connections(ctx: Ctx) -> None:
+    ctx.monkeypatch.setattr(ctx.cloud, "handle_async", ctx.marks["original_handler"])
+
+
+def mangle_state(ctx: Ctx) -> None:
+    """Delete and null keys the EV's sensors are built from."""
+    st = ctx.cloud.vehicle(EV).st
+    ctx.marks["saved_state"] = {
+        "currentMileage": st["currentMileage"],
+        "electricChargingState": dict(st["electricChargingState"]),
+    }
+    del st["currentMileage"]
+    st["electricChargingState"]["chargingLevelPercent"] = None
+
+
+def restore_state(ctx: Ctx) -> None:
+    st = ctx.cloud.vehicle(EV).st
+    st.update(ctx.marks["saved_state"])
+
+
+def unknown_enums(ctx: Ctx) -> None:
+    """Values the API may add without notice."""
+    st = ctx.cloud.vehicle(EV).st
+    ctx.marks["saved_enums"] = (
+        st["electricChargingState"]["chargingStatus"],
+        st["doorsState"]["combinedSecurityState"],
+    )
+    st["electricChargingState"]["chargingStatus"] = "WARP_CHARGING"
+    st["doorsState"]["combinedSecurityState"] = "QUANTUM_LOCKED"
+
+
+def known_enums(ctx: Ctx) -> None:
+    st = ctx.cloud.vehicle(EV).st
+    status, security = ctx.marks["saved_enums"]
+    st["electricChargingState"]["chargingStatus"] = status
+    st["doorsState"]["combinedSecurityState"] = security
+
+
+def remove_ev_from_account(ctx: Ctx) -> None:
+    ctx.cloud.accounts[DEMO_USERNAME].vins = [vin for vin in ctx.cloud.vehicles if vin != EV]
+
+
+def command_result(result: str) -> Step:
+    def inject(ctx: Ctx) -> None:
+        ctx.monkeypatch.setattr(RemoteServices, "polling", SHORT_POLLING)
+        ctx.cloud.command_results["door-lock"] = result
+
+    return inject
+
+
+def command_result_clear(ctx: Ctx) -> None:
+    ctx.cloud.command_results.clear()
+
+
+def revoke(ctx: Ctx) -> None:
+    ctx.cloud.expire_access_tokens()
+    ctx.cloud.revoke_refresh_tokens()
+
+
+DATA_FAULT = Outcome()
+ABSORBED = Outcome(during="entities keep last state", logged="not logged", recovery="no outage")
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "429-retry-after",
+        "429 with a `Retry-After: 7` header (twice)",
+        fault("state", "429", 2, retry_after=7),
+        replace(ABSORBED, detail="waited 7 s, 7 s as told, then the poll succeeded"),
+        clear_fault,
+    ),
+    Case(
+        "429-text",
+        "429 'Rate limit is exceeded. Try again in 5 seconds.' (twice)",
+        fault("state", "429", 2, seconds=5),
+        replace(ABSORBED, detail="waited 5 s, 5 s as told, then the poll succeeded"),
+        clear_fault,
+    ),
+    Case(
+        "429-persistent",
+        "429 'Try again in 5 seconds' that does not stop",
+        fault("state", "429", seconds=5),
+        replace(DATA_FAULT, detail="error quota_exceeded; 4 attempts per poll, no more"),
+        clear_fault,
+    ),
+    Case(
+        "403-quota",
+        "403 'Out of call volume quota. Quota will be replenished in HH:MM:SS.'",
+        fault("state", "quota"),
+        replace(
+            DATA_FAULT,
+            detail="error quota_exceeded with the replenish time; no request sent until then",
+        ),
+        clear_fault,
+    ),
+    Case(
+        "401-mid-refresh",
+        "401 (access token expired) in the middle of a refresh",
+        fault("charging_details", "401", 1),
+        replace(
+            ABSORBED,
+            detail="one refresh-token login, no password login; the rotated token is stored",
+        ),
+        clear_fault,
+    ),
+    Case(
+        "refresh-token-revoked",
+        "refresh token revoked (invalid_grant) while the access token expired",
+        revoke,
+        Outcome(
+            reauth=True,
+            recovery="recovers after the user re-authenticates",
+            detail="error auth_failed; one reauth flow; no password stored",
+        ),
+        None,
+        "revoke",
+    ),
+    Case(
+        "500",
+        "500 INTERNAL SERVER ERROR",
+        fault("state", "500"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "502",
+        "502 Bad Gateway",
+        fault("state", "502"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "503",
+        "503 Service Unavailable",
+        fault("state", "503"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "connection-refused",
+        "connection refused",
+        refuse_connections,
+        replace(DATA_FAULT, detail="error update_failed"),
+        accept_connections,
+    ),
+    Case(
+        "timeout",
+        "read timeout",
+        fault("state", "timeout"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "malformed",
+        "malformed JSON (200 with an HTML body)",
+        fault("state", "malformed"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "truncated",
+        "truncated body (the real answer cut in half)",
+        fault("state", "truncated"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "empty",
+        "empty body (200, no content)",
+        fault("state", "empty"),
+        replace(DATA_FAULT, detail="error update_failed"),
+        clear_fault,
+    ),
+    Case(
+        "missing-null-keys",
+        "missing key (`currentMileage`) and null key (`chargingLevelPercent`)",
+        mangle_state,
+        Outcome(
+            during="those 2 sensors unknown, every other entity keeps its state",
+            logged="not logged",
+            recovery="values return at the next poll",
+        ),
+        restore_state,
+    ),
+    Case(
+        "unknown-enums",
+        "unknown enum values (`chargingStatus`, `combinedSecurityState`)",
+        unknown_enums,
+        Outcome(
+            during="charging status and lock unknown, every other entity keeps its state",
+            logged="not logged",
+            recovery="values return at the next poll",
+        ),
+        known_enums,
+    ),
+    Case(
+        "blocked",
+        "489 'Blocked' on every call (September 2025 block)",
+        fault("*", "blocked"),
+        replace(DATA_FAULT, detail="error blocked"),
+        clear_fault,
+    ),
+    Case(
+        "vehicle-disappears",
+        "a vehicle disappears from the account",
+        remove_ev_from_account,
+        Outcome(
+            during="its entities keep their last state until the daily re-listing, "
+            "then its device is removed; other vehicles unaffected",
+            logged="logged once",
+            recovery="no outage for the other vehicles",
+        ),
+        None,
+        "vanish",
+    ),
+    Case(
+        "command-pending",
+        "remote command stuck in PENDING",
+        command_result("PENDING"),
+        Outcome(
+            during="the action fails with command_failed; the lock keeps its state; "
+            "progress sensor shows error",
+            logged="not logged (the error goes to the caller)",
+            recovery="next command succeeds",
+        ),
+        command_result_clear,
+        "command",
+    ),
+    Case(
+        "command-error",
+        "remote command ending in ERROR",
+        command_result("ERROR"),
+        Outcome(
+            during="the action fails with command_failed; the lock keeps its state; "
+            "progress sensor shows error",
+            logged="not logged (the error goes to the caller)",
+            recovery="next command succeeds",
+        ),
+        command_result_clear,
+        "command",
+    ),
+)
+
+ROWS: dict[str, tuple[str, str, str]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def write_report() -> Iterator[None]:
+    """After the module: write the matrix when every case ran (a -k subset writes nothing)."""
+    yield
+    if set(ROWS) != {case.id for case in CASES}:
+        return
+    rows = [ROWS[case.id] for case in CASES]
+    reliability_report.update_section(
+        "matrix", reliability_report.table(("Fault", "Expected", "Observed"), rows)
+    )
+    reliability_report.update_section("redaction", reliability_report.redaction_section())
+
+
+@pytest.fixture
+def start_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """A fixed start far from midnight UTC, when the simulated quota resets."""
+    freezer.move_to(START)
+    return freezer
+
+
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record 429 waits instead of sleeping through them."""
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(client_errors, "async_sleep", no_sleep)
+    return waits
+
+
+# ------------------------------------------------------------------------- observers
+
+
+def _entry_kept(ctx: Ctx, before: dict[str, Any]) -> bool:
+    data = dict(ctx.entry.data)
+    token = data.pop(CONF_REFRESH_TOKEN, None)
+    expected = {k: v for k, v in before.items() if k != CONF_REFRESH_TOKEN}
+    account = ctx.coordinator.account if ctx.entry.state is ConfigEntryState.LOADED else None
+    return (
+        data == expected
+        and CONF_PASSWORD not in data
+        and bool(token)
+        and (account is None or token == account.refresh_token)
+        # The stored token is one the cloud will still accept (rotation persisted).
+        and token in ctx.cloud._refresh
+    )
+
+
+def _describe_states(ctx: Ctx, now: dict[str, str]) -> str:
+    ev = {k: v for k, v in now.items() if k in EV_ENTITIES}
+    others = {k: v for k, v in now.items() if k not in EV_ENTITIES}
+    if all(v == STATE_UNAVAILABLE for v in now.values()):
+        return "entities unavailable"
+    if now == ctx.baseline:
+        return "entities keep last state"
+    changed = sorted(k for k in ev if ev[k] != ctx.baseline[k])
+    others_kept = all(others[k] == ctx.baseline[k] for k in others)
+    unknown = [k for k in changed if ev[k] == STATE_UNKNOWN]
+    if others_kept and changed == unknown:
+        rest = all(ev[k] == ctx.baseline[k] for k in ev if k not in changed)
+        if rest and {k.split(".")[1] for k in unknown} == {
+            "i4_edrive40_mileage",
+            "i4_edrive40_remaining_battery_percent",
+        }:
+            return "those 2 sensors unknown, every other entity keeps its state"
+        if rest and set(unknown) == {"sensor.i4_edrive40_charging_status", "lock.i4_edrive40_lock"}:
+            return "charging status and lock unknown, every other entity keeps its state"
+    return "changed: " + ", ".join(
+        f"{k}={now[k]}" for k in sorted(now) if now[k] != ctx.baseline[k]
+    )
+
+
+def _logged(first: int, second: int) -> str:
+    if first == 0 and second == 0:
+        return "not logged"
+    if first == 1 and second == 0:
+        return "logged once"
+    return f"logged {first} then {second} times"
+
+
+def _error_key(ctx: Ctx) -> str:
+    err = ctx.coordinator.last_exception
+    return getattr(err, "translation_key", None) or type(err).__name__
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+async def _poll_scenario(ctx: Ctx, case: Case) -> Outcome:
+    before = dict(ctx.entry.data)
+    watched = EV_ENTITIES + OTHER_ENTITIES
+    requests_before = len(ctx.cloud.requests)
+    await _run_step(case.inject, ctx)
+
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    first_logged = ctx.problems_logged(mark)
+    during = _describe_states(ctx, ctx.states(watched))
+    failed = not ctx.coordinator.last_update_success
+    error = _error_key(ctx) if failed else ""
+    ctx.marks["first_error"] = ctx.coordinator.last_exception if failed else None
+    after_first = len(ctx.cloud.requests)
+    retry_at = ctx.coordinator.account.config.authentication.quota_retry_at
+
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    second_logged = ctx.problems_logged(mark)
+    after_second = len(ctx.cloud.requests)
+    failed = failed or not ctx.coordinator.last_update_success
+    reauth = bool(ctx.reauth_flows())
+
+    await _run_step(case.clear, ctx)
+    await ctx.poll(at_least_until=retry_at)
+    recovered_states = ctx.states(watched)
+    if not failed and during == "entities keep last state":
+        recovery = "no outage"
+    elif ctx.coordinator.last_update_success and recovered_states == ctx.baseline:
+        recovery = "values return at the next poll" if not failed else "recovers by itself"
+    elif ctx.coordinator.last_update_success and all(
+        v != STATE_UNAVAILABLE for v in recovered_states.values()
+    ):
+        recovery = "recovers by itself"
+    else:
+        recovery = "does not recover"
+
+    detail = _poll_detail(ctx, case, error, requests_before, after_first, after_second)
+    return Outcome(
+        during=during,
+        logged=_logged(first_logged, second_logged),
+        reauth=reauth,
+        recovery=recovery,
+        entry_kept=_entry_kept(ctx, before),
+        loaded=ctx.entry.state is ConfigEntryState.LOADED,
+        detail=detail,
+    )
+
+
+def _poll_detail(
+    ctx: Ctx, case: Case, error: str, start: int, after_first: int, after_second: int
+) -> str:
+    requests = ctx.cloud.requests
+    if case.id in ("429-retry-after", "429-text"):
+        waits = ", ".join(f"{w:g} s" for w in ctx.waits)
+        ok = "the poll succeeded" if not error else f"error {error}"
+        return f"waited {waits} as told, then {ok}"
+    if case.id == "429-persistent":
+        attempts = sum(1 for r in requests[start:after_first] if r.endpoint == "state")
+        return f"error {error}; {attempts} attempts per poll, no more"
+    if case.id == "403-quota":
+        during_pause = after_second - after_first
+        told = "with the replenish time" if "retry_at" in _placeholders(ctx) else ""
+        sent = "no request sent until then" if during_pause == 0 else f"{during_pause} sent"
+        return f"error {error} {told}; {sent}".replace("  ", " ")
+    if case.id == "401-mid-refresh":
+        window = requests[start:after_first]
+        refreshes = sum(
+            1
+            for r in window
+            if r.endpoint == "token" and r.form().get("grant_type") == "refresh_token"
+        )
+        passwords = sum(1 for r in window if r.endpoint == "authenticate")
+        stored = ctx.entry.data[CONF_REFRESH_TOKEN] == ctx.coordinator.account.refresh_token
+        return (
+            f"{'one' if refreshes == 1 else refreshes} refresh-token login, "
+            f"{'no' if not passwords else passwords} password login; "
+            f"the rotated token is {'stored' if stored else 'NOT stored'}"
+        )
+    return f"error {error}" if error else ""
+
+
+def _placeholders(ctx: Ctx) -> set[str]:
+    err = ctx.marks.get("first_error")
+    return set(getattr(err, "translation_placeholders", None) or {})
+
+
+async def _revoke_scenario(ctx: Ctx, case: Case) -> Outcome:
+    before = dict(ctx.entry.data)
+    watched = EV_ENTITIES + OTHER_ENTITIES
+    await _run_step(case.inject, ctx)
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    first_logged = ctx.problems_logged(mark)
+    during = _describe_states(ctx, ctx.states(watched))
+    error = _error_key(ctx)
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    second_logged = ctx.problems_logged(mark)
+    flows = ctx.reauth_flows()
+    reauth_count = len(flows)
+
+    # The user re-authenticates: password, then a fresh captcha.
+    recovery = "does not recover"
+    if flows:
+        hass = ctx.hass
+        result = await hass.config_entries.flow.async_configure(
+            flows[0]["flow_id"], {CONF_PASSWORD: DEMO_PASSWORD}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_CAPTCHA_TOKEN: "P1_reliability_captcha"}
+        )
+        await hass.async_block_till_done()
+        if (
+            result["type"] is FlowResultType.ABORT
+            and ctx.entry.state is ConfigEntryState.LOADED
+            and ctx.coordinator.last_update_success
+            and all(v != STATE_UNAVAILABLE for v in ctx.states(watched).values())
+        ):
+            recovery = "recovers after the user re-authenticates"
+    stored_password = CONF_PASSWORD in ctx.entry.data
+    return Outcome(
+        during=during,
+        logged=_logged(first_logged, second_logged),
+        reauth=reauth_count > 0,
+        recovery=recovery,
+        entry_kept=_entry_kept(ctx, before),
+        loaded=ctx.entry.state is ConfigEntryState.LOADED,
+        detail=f"error {error}; {'one' if reauth_count == 1 else reauth_count} reauth flow; "
+        + ("password STORED" if stored_password else "no password stored"),
+    )
+
+
+async def _vanish_scenario(ctx: Ctx, case: Case) -> Outcome:
+    before = dict(ctx.entry.data)
+    devices = dr.async_get(ctx.hass)
+    await _run_step(case.inject, ctx)
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    first_logged = ctx.problems_logged(mark)
+    ev_kept = ctx.states(EV_ENTITIES) == {k: ctx.baseline[k] for k in EV_ENTITIES}
+    mark = len(ctx.caplog.records)
+    await ctx.poll()
+    second_logged = ctx.problems_logged(mark)
+    others_ok = ctx.states(OTHER_ENTITIES) == {k: ctx.baseline[k] for k in OTHER_ENTITIES}
+
+    # The daily re-listing notices the vehicle is gone.
+    ctx.freezer.tick(FULL_LOAD_INTERVAL)
+    await ctx.poll()
+    removed = devices.async_get_device(identifiers={(DOMAIN, EV)}) is None
+    others_ok = others_ok and ctx.states(OTHER_ENTITIES) == {
+        k: ctx.baseline[k] for k in OTHER_ENTITIES
+    }
+    parts = [
+        "its entities keep their last state until the daily re-listing"
+        if ev_kept
+        else "its entities CHANGED before the re-listing",
+        "then its device is removed" if removed else "its device is NOT removed",
+        "other vehicles unaffected" if others_ok else "other vehicles AFFECTED",
+    ]
+    return Outcome(
+        during=", ".join(parts[:2]) + "; " + parts[2],
+        logged=_logged(first_logged, second_logged),
+        reauth=bool(ctx.reauth_flows()),
+        recovery="no outage for the other vehicles"
+        if ctx.coordinator.last_update_success and others_ok
+        else "OUTAGE",
+        entry_kept=_entry_kept(ctx, before),
+        loaded=ctx.entry.state is ConfigEntryState.LOADED,
+    )
+
+
+async def _command_scenario(ctx: Ctx, case: Case) -> Outcome:
+    before = dict(ctx.entry.data)
+    hass = ctx.hass
+    lock_before = hass.states.get(MINI_LOCK).state
+    await _run_step(case.inject, ctx)
+    mark = len(ctx.caplog.records)
+    failure = "the action succeeded"
+    try:
+        await hass.services.async_call(
+            LOCK_DOMAIN, SERVICE_LOCK, {ATTR_ENTITY_ID: MINI_LOCK}, blocking=True
+        )
+    except HomeAssistantError as err:
+        failure = f"the action fails with {err.translation_key}"
+    await hass.async_block_till_done()
+    logged = ctx.problems_logged(mark)
+    lock_now = hass.states.get(MINI_LOCK).state
+    progress = hass.states.get(MINI_PROGRESS).state
+    during = "; ".join(
+        [
+            failure,
+            "the lock keeps its state" if lock_now == lock_before else f"the lock shows {lock_now}",
+            f"progress sensor shows {progress}",
+        ]
+    )
+    await _run_step(case.clear, ctx)
+    await hass.services.async_call(
+        LOCK_DOMAIN, SERVICE_LOCK, {ATTR_ENTITY_ID: MINI_LOCK}, blocking=True
+    )
+    ok = hass.states.get(MINI_LOCK).state == "locked"
+    return Outcome(
+        during=during,
+        logged="not logged (the error goes to the caller)" if logged == 0 else f"logged {logged}",
+        reauth=bool(ctx.reauth_flows()),
+        recovery="next command succeeds" if ok else "next command FAILS",
+        entry_kept=_entry_kept(ctx, before),
+        loaded=ctx.entry.state is ConfigEntryState.LOADED,
+    )
+
+
+SCENARIOS = {
+    "poll": _poll_scenario,
+    "revoke": _revoke_scenario,
+    "vanish": _vanish_scenario,
+    "command": _command_scenario,
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+async def test_fault(
+    start_time: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    retry_waits: list[float],
+    init_integration: MockConfigEntry,
+    cloud: MyBMWCloud,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    case: Case,
+) -> None:
+    """The integration survives the fault and recovers on its own once it clears."""
+    caplog.set_level(logging.DEBUG)
+    ctx = Ctx(hass, init_integration, cloud, start_time, caplog, monkeypatch, waits=retry_waits)
+    ctx.baseline = ctx.states(EV_ENTITIES + OTHER_ENTITIES)
+    assert STATE_UNAVAILABLE not in ctx.baseline.values()
+    assert "absent" not in ctx.baseline.values()
+    observed = await SCENARIOS[case.scenario](ctx, case)
+    ROWS[case.id] = (case.fault, case.expected.render(), observed.render())
+    assert observed == case.expected
+
+
+async def test_restart_resumes_with_the_refresh_token(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """A Home Assistant restart logs in with the stored refresh token only, never a password."""
+    entry = init_integration
+    stored = entry.data[CONF_REFRESH_TOKEN]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    cloud.reset_requests()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    logins = [r for r in cloud.requests if r.endpoint in ("authenticate", "token")]
+    assert [r.form().get("grant_type") for r in logins] == ["refresh_token"]
+    assert logins[0].form()["refresh_token"] == stored
+    assert entry.data[CONF_REFRESH_TOKEN] != stored  # the rotated one was stored at once
+    assert entry.data[CONF_USERNAME] == DEMO_USERNAME
+    assert CONF_PASSWORD not in entry.data
