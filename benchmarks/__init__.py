@@ -1,1 +1,1 @@
-"""Side-by-side benchmarks of bmw_mybmw against the reference library and the former core integration."""
+"""Side-by-side benchmarks of bmw_mybmw against the reference library and the core integration."""

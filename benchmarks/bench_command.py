@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 import time
 from typing import Any
 
+import simulator.cloud as sim_cloud
+from simulator.cloud import Clock, MyBMWCloud
+from simulator.fleet import build_fleet
+from simulator.respx_fake import mock_mybmw_api
+
 from .common import VirtualTime, median, parse_args, write_result
 from .libs import NAMES, Library, libraries
-
-import simulator.cloud as sim_cloud  # noqa: E402
-from simulator.cloud import Clock, MyBMWCloud  # noqa: E402
-from simulator.fleet import build_fleet  # noqa: E402
-from simulator.respx_fake import mock_mybmw_api  # noqa: E402
 
 FLEETS = (1, 3, 9)
 CAR_SECONDS = (6.0, 15.0, 30.0)  # when the simulated car reports EXECUTED
@@ -95,10 +95,12 @@ async def main_async(quick: bool) -> dict[str, Any]:
                 )
             row["ratio"] = row["ref"]["feedback_s"] / row["ours"]["feedback_s"]
             results[f"{variant}/{n}/{car:g}"] = row
+            ours, ref = row["ours"], row["ref"]
             print(
-                f"  {variant:>9}: {n} vehicles, car {car:>4g} s: {NAMES['ours']} {row['ours']['feedback_s']:6.2f} s "
-                f"({row['ours']['requests']} req), {NAMES['ref']} {row['ref']['feedback_s']:6.2f} s "
-                f"({row['ref']['requests']} req, confirmed={row['ref']['confirmed']}) -> {row['ratio']:.2f}x"
+                f"  {variant:>9}: {n} vehicles, car {car:>4g} s: "
+                f"{NAMES['ours']} {ours['feedback_s']:6.2f} s ({ours['requests']} req), "
+                f"{NAMES['ref']} {ref['feedback_s']:6.2f} s ({ref['requests']} req, "
+                f"confirmed={ref['confirmed']}) -> {row['ratio']:.2f}x"
             )
     return {
         "results": results,

@@ -15,16 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun import freeze_time
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from simulator.cloud import QUOTA_EXEMPT, Clock, MyBMWCloud
+from simulator.fleet import build_fleet
+from simulator.respx_fake import mock_mybmw_api
 
 from .common import median, parse_args, write_result
 from .ha_harness import NAMES, config_entry, home_assistant, setup
 from .scenario import STEP, DayScenario
-
-from pytest_homeassistant_custom_component.common import async_fire_time_changed  # noqa: E402
-
-from simulator.cloud import QUOTA_EXEMPT, Clock, MyBMWCloud  # noqa: E402
-from simulator.fleet import build_fleet  # noqa: E402
-from simulator.respx_fake import mock_mybmw_api  # noqa: E402
 
 FLEETS = (1, 3, 10)
 START = datetime(2025, 6, 2, 0, 0, 30, tzinfo=UTC)  # a Monday, just after the quota reset

@@ -19,16 +19,16 @@ import time
 import tracemalloc
 from typing import Any
 
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+
+import simulator.cloud as sim_cloud
+from simulator.cloud import Clock, MyBMWCloud
+from simulator.fleet import build_fleet
+from simulator.respx_fake import mock_mybmw_api
+
 from .common import VirtualTime, median, parse_args, write_result
 from .ha_harness import DOMAINS, NAMES, config_entry, home_assistant, setup
-
-from homeassistant.core import callback  # noqa: E402
-from homeassistant.helpers import entity_registry as er  # noqa: E402
-
-import simulator.cloud as sim_cloud  # noqa: E402
-from simulator.cloud import Clock, MyBMWCloud  # noqa: E402
-from simulator.fleet import build_fleet  # noqa: E402
-from simulator.respx_fake import mock_mybmw_api  # noqa: E402
 
 FLEETS = (1, 10, 50)
 KINDS = ("ours", "core")
@@ -153,11 +153,12 @@ async def main_async(quick: bool) -> dict[str, Any]:
         row["time_ratio"] = row["core"]["median_s"] / row["ours"]["median_s"]
         row["peak_ratio"] = row["core"]["peak_bytes"] / row["ours"]["peak_bytes"]
         results["setup"][str(n)] = row
+        ours, core = row["ours"], row["core"]
         print(
-            f"  setup {n:>2} vehicles: ours {row['ours']['median_s'] * 1e3:7.1f} ms "
-            f"{row['ours']['peak_bytes'] / 2**20:6.1f} MiB peak ({row['ours']['entities']} entities), "
-            f"core {row['core']['median_s'] * 1e3:7.1f} ms {row['core']['peak_bytes'] / 2**20:6.1f} MiB "
-            f"({row['core']['entities']} entities)"
+            f"  setup {n:>2} vehicles: ours {ours['median_s'] * 1e3:7.1f} ms "
+            f"{ours['peak_bytes'] / 2**20:6.1f} MiB peak ({ours['entities']} entities), "
+            f"core {core['median_s'] * 1e3:7.1f} ms {core['peak_bytes'] / 2**20:6.1f} MiB "
+            f"({core['entities']} entities)"
         )
     for variant in VARIANTS:
         for kind in KINDS:

@@ -1,4 +1,4 @@
-"""Benchmark 3: parse CPU, the answers of N vehicles turned into models, ours vs the reference library."""
+"""Benchmark 3: parse CPU, N vehicles' answers turned into models, ours vs the reference."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import gc
 import json
 from typing import Any
 
+from simulator.fleet import build_fleet, charging_details, profile, state
+
 from .common import best_of, parse_args, write_result
 from .libs import NAMES, libraries, now
-
-from simulator.fleet import build_fleet, charging_details, profile, state  # noqa: E402
 
 SIZES = (1, 10, 50, 100)
 
@@ -36,14 +36,14 @@ def decode(raw: list[tuple[bytes, bytes, bytes | None]]) -> list[tuple[Any, Any,
 
 def main() -> None:
     args = parse_args(__doc__ or "")
-    repeat = 3 if args.quick else 7
+    repeat = 3 if args.quick else 9
     libs = libraries()
     accounts = {lib.key: lib.account(None) for lib in libs}
     at = now()
     results: dict[str, Any] = {}
     for n in SIZES:
         raw = answers(n)
-        number = max(1, (40 if args.quick else 200) // n)
+        number = max(1, (40 if args.quick else 1000) // n)
         row: dict[str, Any] = {}
         for lib in libs:
             account = accounts[lib.key]
@@ -55,7 +55,7 @@ def main() -> None:
             def models(lib=lib, account=account, pool=pool) -> None:
                 lib.parse(account, pool.pop(), at)
 
-            def with_json(lib=lib, account=account) -> None:
+            def with_json(lib=lib, account=account, raw=raw) -> None:
                 lib.parse(account, decode(raw), at)
 
             gc.collect()

@@ -1,4 +1,4 @@
-"""Benchmark 1: requests per operation, ours vs the reference library, on the same simulated cloud."""
+"""Benchmark 1: requests per operation, ours vs the reference library, on one simulated cloud."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.cloud import QUOTA_EXEMPT, Clock, MyBMWCloud
+from simulator.fleet import build_fleet
+from simulator.respx_fake import mock_mybmw_api
+
 from .common import VirtualTime, parse_args, write_result
 from .libs import NAMES, Library, libraries
-
-from simulator.cloud import Clock, MyBMWCloud, QUOTA_EXEMPT  # noqa: E402 (after the path setup)
-from simulator.fleet import build_fleet  # noqa: E402
-from simulator.respx_fake import mock_mybmw_api  # noqa: E402
 
 FLEETS = (1, 3, 9)
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -61,6 +61,7 @@ async def measure(lib: Library, n: int) -> dict[str, Any]:
             account = lib.account(tokens)
             await step("first_load_refresh_token", lib.load(account), cloud)
             await step("refresh", lib.load(account), cloud)
+            await step("refresh_state_only", lib.load_state_only(account), cloud)
             await step("forced_refresh", lib.load(account, force=True), cloud)
             vin = build_fleet(n)[0].vin
             await step("door_lock", lib.lock(account, vin), cloud)

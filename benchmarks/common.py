@@ -50,7 +50,7 @@ def median(values: list[float]) -> float:
 
 
 def best_of(func: Callable[[], Any], repeat: int, number: int) -> tuple[float, float]:
-    """Return (median, min) seconds per call of ``func`` over ``repeat`` rounds of ``number`` calls."""
+    """Return (median, min) seconds per call of ``func`` over ``repeat`` rounds of ``number``."""
     rounds = []
     for _ in range(repeat):
         start = time.perf_counter()

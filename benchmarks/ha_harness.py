@@ -1,4 +1,4 @@
-"""Home Assistant in-process (the pytest-homeassistant-custom-component test instance) for benchmarks.
+"""Home Assistant in-process (pytest-homeassistant-custom-component's test instance).
 
 Runs in benchmarks/.venv-ha: Home Assistant 2025.4.4 with this project's
 integration ``bmw_mybmw`` and the former core integration
@@ -13,16 +13,16 @@ import logging
 import tempfile
 from typing import Any
 
-from .common import ROOT  # noqa: F401  (puts the checkout on sys.path)
-
-from homeassistant import loader  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
-from pytest_homeassistant_custom_component.common import (  # noqa: E402
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
 )
 
-from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME
+
+from .common import ROOT  # noqa: F401  (puts the checkout on sys.path)
 
 NAMES = {"ours": "bmw_mybmw", "core": "bmw_connected_drive (HA 2025.4.4)"}
 DOMAINS = {"ours": "bmw_mybmw", "core": "bmw_connected_drive"}

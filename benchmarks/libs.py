@@ -32,6 +32,10 @@ class Library:
         """Load or refresh every vehicle."""
         await account.get_vehicles(force_init=force)
 
+    async def load_state_only(self, account: Any) -> None:
+        """Refresh without charging details where the library can (the reference cannot)."""
+        await account.get_vehicles()
+
     async def lock(self, account: Any, vin: str) -> Any:
         """Lock one vehicle's doors and return when the library considers the state current."""
         vehicle = account.get_vehicle(vin)
@@ -71,6 +75,10 @@ class Ours(Library):
 
     def patch_sleep(self, clock: VirtualTime) -> Any:
         return clock.patch(self.remote)
+
+    async def load_state_only(self, account: Any) -> None:
+        # What the integration's planner asks for between charging-details reads.
+        await account.get_vehicles(charging_details=lambda vehicle: False)
 
     def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
         return [
