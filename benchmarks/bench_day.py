@@ -55,7 +55,8 @@ async def simulate(kind: str, n: int, frozen: Any, hours: float) -> dict[str, An
     for r in cloud.requests:
         if r.endpoint == "state" and r.status == 200 and r.vin in fetches:
             fetches[r.vin].append(r.time)
-    per_vehicle = {}
+    specs = {spec.vin: spec for spec in build_fleet(n)}
+    per_vehicle: dict[str, dict[str, Any]] = {}
     for vin, times in fetches.items():
         ages: list[float] = []
         by_phase: dict[str, list[float]] = {}
@@ -69,6 +70,7 @@ async def simulate(kind: str, n: int, frozen: Any, hours: float) -> dict[str, An
             "max_age_s": max(ages),
             "median_age_by_phase_s": {p: median(a) for p, a in by_phase.items()},
             "state_reads": len(times),
+            "vehicle": f"{specs[vin].brand} {specs[vin].drivetrain.lower()}",
         }
     return {
         "setup_ok": ok,

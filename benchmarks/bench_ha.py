@@ -71,6 +71,11 @@ async def setup_once(kind: str, n: int, memory: bool = False) -> dict[str, Any]:
     return result
 
 
+def _state(hass: Any, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    return str(state.state) if state is not None else "missing"
+
+
 async def lock_feedback(kind: str, variant: str) -> dict[str, Any]:
     """Press lock on an unlocked car; record when the lock entity shows which state."""
     sim_cloud.EVENT_STEPS_TIME = VARIANTS[variant]  # type: ignore[misc]
@@ -91,7 +96,7 @@ async def lock_feedback(kind: str, variant: str) -> dict[str, Any]:
                 if e.domain == "lock" and fleet[0].vin.lower() in (e.unique_id or "").lower()
             ]
             entity_id = locks[0]
-            before = hass.states.get(entity_id).state
+            before = _state(hass, entity_id)
             changes: list[tuple[float, str]] = []
             started = 0.0
 
@@ -113,7 +118,7 @@ async def lock_feedback(kind: str, variant: str) -> dict[str, Any]:
             finally:
                 clock.restore(saved)
                 unsub()
-            final = hass.states.get(entity_id).state
+            final = _state(hass, entity_id)
     confirmed = [at for at, state in changes if state == "locked"]
     return {
         "before": before,
@@ -127,7 +132,7 @@ async def lock_feedback(kind: str, variant: str) -> dict[str, Any]:
 
 
 async def main_async(quick: bool) -> dict[str, Any]:
-    reps = 2 if quick else 5
+    reps = 2 if quick else 7
     fleets = (1, 10) if quick else FLEETS
     results: dict[str, Any] = {"setup": {}, "lock": {}}
     cold = {kind: await setup_once(kind, 1) for kind in KINDS}  # imports, caches

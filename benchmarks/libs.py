@@ -17,6 +17,8 @@ import_client()
 from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
 
 NAMES = {"ours": "bmw_mybmw", "ref": "bimmer-connected 0.17.4"}
+Docs = list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]
+"""Decoded (profile with VIN, state, charging details) answers, one tuple per vehicle."""
 
 
 class Library:
@@ -45,7 +47,7 @@ class Library:
         """Route the remote-service module's sleeps to ``clock``."""
         raise NotImplementedError
 
-    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+    def parse(self, account: Any, docs: Docs, at: Any) -> list[Any]:
         """Turn decoded profile/state/charging answers into vehicle models."""
         raise NotImplementedError
 
@@ -80,7 +82,7 @@ class Ours(Library):
         # What the integration's planner asks for between charging-details reads.
         await account.get_vehicles(charging_details=lambda vehicle: False)
 
-    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+    def parse(self, account: Any, docs: Docs, at: Any) -> list[Any]:
         return [
             self.vehicle_cls(account, base, state, charging, at) for base, state, charging in docs
         ]
@@ -109,7 +111,7 @@ class Reference(Library):
     def patch_sleep(self, clock: VirtualTime) -> Any:
         return clock.patch(self.remote)
 
-    def parse(self, account: Any, docs: list[tuple[dict, dict, dict | None]], at: Any) -> list:
+    def parse(self, account: Any, docs: Docs, at: Any) -> list[Any]:
         vehicles = []
         for base, state, charging in docs:
             # What the library does with the same answers: _init_vehicles + get_vehicle_state.

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="commands advance one step every S seconds (default: one step per status poll)",
     )
     parser.add_argument("--token-lifetime", type=float, default=28799, metavar="S")
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep issued tokens and vehicle state in this JSON file across restarts",
+    )
     return parser
 
 
@@ -70,13 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         cloud = build_cloud(args)
     except (ValueError, FileNotFoundError) as err:
         parser.error(str(err))
+    restored = False
+    if args.state_file:
+        try:
+            restored = cloud.load_state(args.state_file)
+        except (OSError, ValueError) as err:
+            print(f"Ignoring the state file: {err}", file=sys.stderr, flush=True)
     print(
         f"MyBMW simulator on http://{args.host}:{args.port} - {len(cloud.vehicles)} vehicles; "
         f"login {DEMO_USERNAME} / {DEMO_PASSWORD} (any captcha token); "
-        f"clients: MYBMW_SERVER_URL=http://{args.host}:{args.port}",
+        f"clients: MYBMW_SERVER_URL=http://{args.host}:{args.port}"
+        + (f"; tokens restored from {args.state_file}" if restored else ""),
         flush=True,
     )
-    run(cloud, args.host, args.port, force=args.force)
+    run(cloud, args.host, args.port, force=args.force, state_file=args.state_file)
     return 0
 
 

@@ -131,6 +131,7 @@ AUTHORIZED_ENDPOINTS: Final = frozenset(
         "send_poi",
     }
 )
+STATE_VERSION: Final = 1  # layout of the --state-file JSON
 QUOTA_EXEMPT: Final = frozenset({"authenticate", "token", "unknown"})  # GCDM host, not the API
 
 
@@ -360,6 +361,7 @@ class MyBMWCloud:
         self._quota: dict[tuple[date, str], int] = {}
         self._images: dict[tuple[str, str], bytes] = {}
         self._jwt_secret = secrets.token_bytes(32)
+        self.token_version = 0  # bumped whenever tokens change, so front-ends know to save
 
     # ------------------------------------------------------------------ helpers
 
@@ -397,14 +399,76 @@ class MyBMWCloud:
         """Make every issued access token invalid (next data call answers 401)."""
         for token in self._access.values():
             token.expires_at = self.now() - timedelta(seconds=1)
+        self.token_version += 1
 
     def revoke_refresh_tokens(self) -> None:
         """Forget every refresh token (next refresh answers invalid_grant)."""
         self._refresh.clear()
+        self.token_version += 1
 
     def issue_tokens(self, username: str = DEMO_USERNAME) -> dict[str, Any]:
         """Issue a token pair without the login dance (tests of data calls)."""
         return self._token_answer(self.accounts[username])
+
+    def save_state(self, path: str | Path) -> None:
+        """Write live tokens and vehicle documents, so a restarted demo keeps its logins."""
+        now = self.now()
+
+        def live(tokens: dict[str, _Token]) -> dict[str, list[str]]:
+            return {
+                token: [stored.username, stored.expires_at.isoformat()]
+                for token, stored in tokens.items()
+                if stored.expires_at > now
+            }
+
+        data = {
+            "version": STATE_VERSION,
+            "access_tokens": live(self._access),
+            "refresh_tokens": live(self._refresh),
+            "vehicles": {
+                vin: {"state": v.state, "charging": v.charging} for vin, v in self.vehicles.items()
+            },
+        }
+        target = Path(path)
+        partial = target.with_name(target.name + ".tmp")
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        partial.replace(target)  # atomic: a crash never leaves half a file
+
+    def load_state(self, path: str | Path) -> bool:
+        """Restore what ``save_state`` wrote (False when there is no file yet).
+
+        Tokens of unknown accounts and documents of unknown vehicles are skipped;
+        a file that is not a state file raises ValueError.
+        """
+        target = Path(path)
+        if not target.exists():
+            return False
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+            if data.get("version") != STATE_VERSION:
+                raise ValueError("unsupported version")
+            tokens = {
+                key: {
+                    token: _Token(username, datetime.fromisoformat(expires))
+                    for token, (username, expires) in data[key].items()
+                    if username in self.accounts
+                }
+                for key in ("access_tokens", "refresh_tokens")
+            }
+            documents = {
+                vin: (docs["state"], docs.get("charging"))
+                for vin, docs in data["vehicles"].items()
+                if vin in self.vehicles and isinstance(docs.get("state"), dict)
+            }
+        except (AttributeError, KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{target} is not a simulator state file: {err}") from err
+        # Only a fully readable file changes the cloud.
+        self._access.update(tokens["access_tokens"])
+        self._refresh.update(tokens["refresh_tokens"])
+        for vin, (state, charging) in documents.items():
+            self.vehicles[vin].state = state
+            self.vehicles[vin].charging = charging
+        return True
 
     def vehicle(self, vin: str) -> SimVehicle:
         """The stored vehicle (tests inspect and edit its documents)."""
@@ -661,7 +725,10 @@ class MyBMWCloud:
 
     def _redeem_refresh(self, token: str, now: datetime) -> Account | None:
         stored = self._refresh.pop(token, None)  # rotation: a refresh token works once
-        if stored is None or stored.expires_at <= now:
+        if stored is None:
+            return None
+        self.token_version += 1
+        if stored.expires_at <= now:
             return None
         return self.accounts.get(stored.username)
 
@@ -680,6 +747,7 @@ class MyBMWCloud:
         self._refresh[refresh] = _Token(
             account.username, now + timedelta(seconds=self.refresh_token_lifetime)
         )
+        self.token_version += 1
         return {
             "access_token": access,
             "token_type": "Bearer",
@@ -755,6 +823,7 @@ class MyBMWCloud:
         if not self._nonce_ok(request, account.gcid):
             return _cn_error("x-login-nonce missing or invalid", 400)
         self._refresh.pop(form["refresh_token"])
+        self.token_version += 1
         answer = self._token_answer(account, china_jwt=True)
         answer["expires_in"] = int(self.cn_access_token_lifetime)
         return _json(200, answer)

@@ -7,8 +7,10 @@ inject faults, inspect vehicles and move the clock.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +19,29 @@ from .cloud import MyBMWCloud, SimulatedTimeout
 from .faults import FaultRule
 
 CLOUD_KEY = web.AppKey("cloud", MyBMWCloud)
+
+
+class StateSaver:
+    """Writes the cloud's state file whenever its tokens changed since the last write."""
+
+    def __init__(self, cloud: MyBMWCloud, path: Path) -> None:
+        """Start from the cloud's current tokens (just loaded, or none yet)."""
+        self.cloud = cloud
+        self.path = path
+        self.saved_version = cloud.token_version
+
+    def save_if_changed(self) -> None:
+        """Persist right after a login or refresh: a crash must not lose the new tokens."""
+        if self.cloud.token_version != self.saved_version:
+            self.save()
+
+    def save(self) -> None:
+        """Write tokens and vehicle documents now."""
+        self.cloud.save_state(self.path)
+        self.saved_version = self.cloud.token_version
+
+
+SAVER_KEY = web.AppKey("state_saver", StateSaver)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -37,7 +62,14 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
     except SimulatedTimeout as err:
         await asyncio.sleep(err.seconds)
         return web.Response(status=504, text="Gateway Timeout")
+    if SAVER_KEY in request.app:
+        request.app[SAVER_KEY].save_if_changed()
     return web.Response(status=reply.status, headers=reply.headers, body=reply.body)
+
+
+async def _save_on_shutdown(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[SAVER_KEY].save()
 
 
 async def _faults(request: web.Request) -> web.Response:
@@ -97,10 +129,13 @@ async def _clock(request: web.Request) -> web.Response:
     return web.json_response({"now": cloud.now().isoformat()})
 
 
-def create_app(cloud: MyBMWCloud) -> web.Application:
-    """Return the aiohttp application serving ``cloud``."""
+def create_app(cloud: MyBMWCloud, state_file: str | Path | None = None) -> web.Application:
+    """Return the aiohttp application serving ``cloud``, saving to ``state_file`` if given."""
     app = web.Application(client_max_size=4 * 1024 * 1024)
     app[CLOUD_KEY] = cloud
+    if state_file is not None:
+        app[SAVER_KEY] = StateSaver(cloud, Path(state_file))
+        app.cleanup_ctx.append(_save_on_shutdown)
     app.router.add_route("*", "/_admin/faults", _faults)
     app.router.add_get("/_admin/state", _state)
     app.router.add_route("*", "/_admin/clock", _clock)
@@ -109,9 +144,14 @@ def create_app(cloud: MyBMWCloud) -> web.Application:
 
 
 def run(
-    cloud: MyBMWCloud, host: str = "127.0.0.1", port: int = 8765, *, force: bool = False
+    cloud: MyBMWCloud,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    force: bool = False,
+    state_file: str | Path | None = None,
 ) -> None:
     """Serve until interrupted; refuse non-loopback addresses unless forced."""
     if not force and not is_loopback_host(host):
         raise ValueError(f"refusing to bind to {host}: not a loopback address (use --force)")
-    web.run_app(create_app(cloud), host=host, port=port, print=None)
+    web.run_app(create_app(cloud, state_file), host=host, port=port, print=None)

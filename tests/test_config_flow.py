@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bmw_mybmw.const import (
     CONF_CAPTCHA_TOKEN,
+    CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_READ_ONLY,
     CONF_REFRESH_TOKEN,
@@ -23,6 +24,7 @@ from custom_components.bmw_mybmw.const import (
 )
 from custom_components.bmw_mybmw.mybmw.api.authentication import MyBMWAuthentication
 from custom_components.bmw_mybmw.mybmw.api.regions import CAPTCHA_URLS, Regions
+from custom_components.bmw_mybmw.refresh_planner import DEFAULT_DAILY_BUDGET
 from simulator.cloud import (
     DEMO_CN_PASSWORD,
     DEMO_CN_USERNAME,
@@ -331,7 +333,11 @@ async def test_options_read_only(
         result["flow_id"], {CONF_READ_ONLY: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert config_entry.options == {"future_option": 1, CONF_READ_ONLY: True}
+    assert config_entry.options == {
+        "future_option": 1,
+        CONF_READ_ONLY: True,
+        CONF_DAILY_REQUEST_BUDGET: DEFAULT_DAILY_BUDGET,
+    }
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
     assert config_entry.runtime_data.read_only is True

@@ -25,9 +25,12 @@ from simulator.cloud import DEMO_USERNAME, Clock, MyBMWCloud
 from tests.conftest import SetupEntry
 
 VIN_1 = fleet.make_vin(1)
-# Fields that differ per run (entry ids, creation times) stay out of the snapshot.
-VOLATILE = props("entry_id", "created_at", "modified_at", "fetched_at")
-DEVICE_VOLATILE = props("entry_id", "created_at", "modified_at", "fetched_at", "updated_at")
+# Fields that differ per run (entry ids, creation times, the interval planned from the
+# time of day) stay out of the snapshot.
+VOLATILE = props("entry_id", "created_at", "modified_at", "fetched_at", "update_interval_seconds")
+DEVICE_VOLATILE = props(
+    "entry_id", "created_at", "modified_at", "fetched_at", "updated_at", "update_interval_seconds"
+)
 
 
 def secrets_of(entry: MockConfigEntry, cloud: MyBMWCloud) -> set[str]:

@@ -56,6 +56,7 @@ EV_ENTITIES = (
     "sensor.i4_edrive40_mileage",
     "sensor.i4_edrive40_remaining_battery_percent",
     "sensor.i4_edrive40_charging_status",
+    "sensor.i4_edrive40_remaining_range_electric",
     "lock.i4_edrive40_lock",
     "binary_sensor.i4_edrive40_windows",
     "device_tracker.i4_edrive40",
@@ -67,10 +68,6 @@ OTHER_ENTITIES = (
 )
 MINI_LOCK = "lock.cooper_se_lock"
 MINI_PROGRESS = "sensor.cooper_se_remote_command"
-# A command that never ends must still end quickly in a test: five polls, 50 ms.
-SHORT_POLLING = PollingPolicy(
-    first_delay=0.01, interval=0.01, backoff=1, max_interval=0.01, timeout=0.05
-)
 OUR_LOGGERS = ("custom_components.bmw_mybmw",)
 START = "2025-06-02T09:00:00+00:00"
 
@@ -205,11 +202,8 @@ def accept_connections(ctx: Ctx) -> None:
 def mangle_state(ctx: Ctx) -> None:
     """Delete and null keys the EV's sensors are built from."""
     st = ctx.cloud.vehicle(EV).st
-    ctx.marks["saved_state"] = {
-        "currentMileage": st["currentMileage"],
-        "electricChargingState": dict(st["electricChargingState"]),
-    }
-    del st["currentMileage"]
+    ctx.marks["saved_state"] = {"electricChargingState": dict(st["electricChargingState"])}
+    del st["electricChargingState"]["range"]
     st["electricChargingState"]["chargingLevelPercent"] = None
 
 
@@ -240,9 +234,21 @@ def remove_ev_from_account(ctx: Ctx) -> None:
     ctx.cloud.accounts[DEMO_USERNAME].vins = [vin for vin in ctx.cloud.vehicles if vin != EV]
 
 
+@dataclass(frozen=True)
+class FrozenClockPolling(PollingPolicy):
+    """The real polling schedule, with the frozen clock moved on instead of sleeping."""
+
+    freezer: Any = None
+
+    def delays(self) -> Iterator[float]:
+        for delay in super().delays():
+            self.freezer.tick(delay)
+            yield 0
+
+
 def command_result(result: str) -> Step:
     def inject(ctx: Ctx) -> None:
-        ctx.monkeypatch.setattr(RemoteServices, "polling", SHORT_POLLING)
+        ctx.monkeypatch.setattr(RemoteServices, "polling", FrozenClockPolling(freezer=ctx.freezer))
         ctx.cloud.command_results["door-lock"] = result
 
     return inject
@@ -258,6 +264,7 @@ def revoke(ctx: Ctx) -> None:
 
 
 DATA_FAULT = Outcome()
+UPDATE_FAILED = replace(DATA_FAULT, detail="error update_failed")
 ABSORBED = Outcome(during="entities keep last state", logged="not logged", recovery="no outage")
 
 CASES: tuple[Case, ...] = (
@@ -318,64 +325,66 @@ CASES: tuple[Case, ...] = (
         "500",
         "500 INTERNAL SERVER ERROR",
         fault("state", "500"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "502",
         "502 Bad Gateway",
         fault("state", "502"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "503",
         "503 Service Unavailable",
         fault("state", "503"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "connection-refused",
         "connection refused",
         refuse_connections,
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         accept_connections,
     ),
     Case(
         "timeout",
         "read timeout",
         fault("state", "timeout"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "malformed",
         "malformed JSON (200 with an HTML body)",
         fault("state", "malformed"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "truncated",
         "truncated body (the real answer cut in half)",
         fault("state", "truncated"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "empty",
         "empty body (200, no content)",
         fault("state", "empty"),
-        replace(DATA_FAULT, detail="error update_failed"),
+        UPDATE_FAILED,
         clear_fault,
     ),
     Case(
         "missing-null-keys",
-        "missing key (`currentMileage`) and null key (`chargingLevelPercent`)",
+        "missing key (`electricChargingState.range`) and null key (`chargingLevelPercent`)",
         mangle_state,
         Outcome(
-            during="those 2 sensors unknown, every other entity keeps its state",
+            during="sensor.i4_edrive40_remaining_battery_percent and "
+            "sensor.i4_edrive40_remaining_range_electric unknown, "
+            "every other entity keeps its state",
             logged="not logged",
             recovery="values return at the next poll",
         ),
@@ -386,7 +395,8 @@ CASES: tuple[Case, ...] = (
         "unknown enum values (`chargingStatus`, `combinedSecurityState`)",
         unknown_enums,
         Outcome(
-            during="charging status and lock unknown, every other entity keeps its state",
+            during="lock.i4_edrive40_lock and sensor.i4_edrive40_charging_status unknown, "
+            "every other entity keeps its state",
             logged="not logged",
             recovery="values return at the next poll",
         ),
@@ -502,19 +512,10 @@ def _describe_states(ctx: Ctx, now: dict[str, str]) -> str:
         return "entities keep last state"
     changed = sorted(k for k in ev if ev[k] != ctx.baseline[k])
     others_kept = all(others[k] == ctx.baseline[k] for k in others)
-    unknown = [k for k in changed if ev[k] == STATE_UNKNOWN]
-    if others_kept and changed == unknown:
-        rest = all(ev[k] == ctx.baseline[k] for k in ev if k not in changed)
-        if rest and {k.split(".")[1] for k in unknown} == {
-            "i4_edrive40_mileage",
-            "i4_edrive40_remaining_battery_percent",
-        }:
-            return "those 2 sensors unknown, every other entity keeps its state"
-        if rest and set(unknown) == {"sensor.i4_edrive40_charging_status", "lock.i4_edrive40_lock"}:
-            return "charging status and lock unknown, every other entity keeps its state"
-    return "changed: " + ", ".join(
-        f"{k}={now[k]}" for k in sorted(now) if now[k] != ctx.baseline[k]
-    )
+    if others_kept and changed and all(ev[k] == STATE_UNKNOWN for k in changed):
+        return " and ".join(changed) + " unknown, every other entity keeps its state"
+    changes = [f"{k}={now[k]}" for k in sorted(now) if now[k] != ctx.baseline[k]]
+    return "changed: " + ", ".join(changes)
 
 
 def _logged(first: int, second: int) -> str:
@@ -548,6 +549,7 @@ async def _poll_scenario(ctx: Ctx, case: Case) -> Outcome:
     ctx.marks["first_error"] = ctx.coordinator.last_exception if failed else None
     after_first = len(ctx.cloud.requests)
     retry_at = ctx.coordinator.account.config.authentication.quota_retry_at
+    ctx.marks["retry_at"] = retry_at
 
     mark = len(ctx.caplog.records)
     await ctx.poll()
@@ -594,7 +596,8 @@ def _poll_detail(
         attempts = sum(1 for r in requests[start:after_first] if r.endpoint == "state")
         return f"error {error}; {attempts} attempts per poll, no more"
     if case.id == "403-quota":
-        during_pause = after_second - after_first
+        retry_at = ctx.marks["retry_at"]
+        during_pause = sum(1 for r in requests[after_first:after_second] if r.time < retry_at)
         told = "with the replenish time" if "retry_at" in _placeholders(ctx) else ""
         sent = "no request sent until then" if during_pause == 0 else f"{during_pause} sent"
         return f"error {error} {told}; {sent}".replace("  ", " ")
@@ -609,7 +612,7 @@ def _poll_detail(
         stored = ctx.entry.data[CONF_REFRESH_TOKEN] == ctx.coordinator.account.refresh_token
         return (
             f"{'one' if refreshes == 1 else refreshes} refresh-token login, "
-            f"{'no' if not passwords else passwords} password login; "
+            f"{passwords or 'no'} password login; "
             f"the rotated token is {'stored' if stored else 'NOT stored'}"
         )
     return f"error {error}" if error else ""
@@ -771,7 +774,9 @@ async def test_fault(
     assert "absent" not in ctx.baseline.values()
     observed = await SCENARIOS[case.scenario](ctx, case)
     ROWS[case.id] = (case.fault, case.expected.render(), observed.render())
-    assert observed == case.expected
+    assert observed == case.expected, (
+        f"\nexpected {case.expected.render()}\nobserved {observed.render()}"
+    )
 
 
 async def test_restart_resumes_with_the_refresh_token(
@@ -793,3 +798,53 @@ async def test_restart_resumes_with_the_refresh_token(
     assert entry.data[CONF_REFRESH_TOKEN] != stored  # the rotated one was stored at once
     assert entry.data[CONF_USERNAME] == DEMO_USERNAME
     assert CONF_PASSWORD not in entry.data
+
+
+async def test_missing_mileage_is_unknown_not_zero(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    del cloud.vehicle(EV).st["currentMileage"]
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.i4_edrive40_mileage").state == STATE_UNKNOWN
+
+
+STATISTICS = """
+tests/mybmw/test_parsing_fuzz.py::test_a:
+
+  - during reuse phase (0.01 seconds):
+    - 3 passing, 0 failing, and 0 invalid test cases
+  - during generate phase (1.00 seconds):
+    - 9997 passing, 0 failing, and 12 invalid test cases
+
+tests/mybmw/test_parsing_fuzz.py::test_b:
+
+  - during generate phase (1.00 seconds):
+    - 10000 passing, 1 failing, and 0 invalid test cases
+"""
+
+
+def test_fuzz_report_counts_examples(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scripts/fuzz records what Hypothesis ran; other sections stay as they were."""
+    monkeypatch.setattr(reliability_report, "DOC", tmp_path / "reliability.md")
+    assert reliability_report.parse_hypothesis_statistics(STATISTICS) == {
+        "tests/mybmw/test_parsing_fuzz.py::test_a": (10000, 0),
+        "tests/mybmw/test_parsing_fuzz.py::test_b": (10000, 1),
+    }
+    output = tmp_path / "pytest.out"
+    output.write_text(STATISTICS, encoding="utf-8")
+    assert reliability_report.main(["fuzz", str(output), "1"]) == 0
+    text = reliability_report.DOC.read_text(encoding="utf-8")
+    assert "**20000 examples** over 2 targets, FAILED (pytest exit code 1)" in text
+    assert "| test_b | 10000 | 1 |" in text
+    assert reliability_report.update_section("matrix", "rows") is True
+    assert reliability_report.update_section("matrix", "rows") is False  # no churn
+    assert "**20000 examples**" in reliability_report.DOC.read_text(encoding="utf-8")
+    assert reliability_report.main(["nonsense"]) == 2
+    with pytest.raises(ValueError, match="unknown section"):
+        reliability_report.update_section("other", "x")
+    reliability_report.DOC.write_text("hand-edited, markers lost", encoding="utf-8")
+    reliability_report.update_section("fuzz", "again")
+    assert "<!-- matrix:start -->" in reliability_report.DOC.read_text(encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -16,6 +18,7 @@ from .const import (
     ACCOUNT_DEVICE_PREFIX,
     CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
+    CONF_READ_ONLY,
     CONF_REFRESH_TOKEN,
     CONF_REGION,
     CONF_USER_AGENT_BUILD,
@@ -85,12 +88,17 @@ async def _async_entry_updated(hass: HomeAssistant, entry: MyBMWConfigEntry) -> 
     new, old = dict(entry.options), coordinator.options
     if new == old:
         return
-    others_new = {k: v for k, v in new.items() if k != CONF_DAILY_REQUEST_BUDGET}
-    others_old = {k: v for k, v in old.items() if k != CONF_DAILY_REQUEST_BUDGET}
-    if others_new == others_old and CONF_DAILY_REQUEST_BUDGET in new:
+    if _without_budget(new) == _without_budget(old) and CONF_DAILY_REQUEST_BUDGET in new:
         coordinator.async_set_budget(int(new[CONF_DAILY_REQUEST_BUDGET]))
         return
     hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+def _without_budget(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that need a reload; read-only off is the same as not set."""
+    rest = {k: v for k, v in options.items() if k != CONF_DAILY_REQUEST_BUDGET}
+    rest.setdefault(CONF_READ_ONLY, False)
+    return rest
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:

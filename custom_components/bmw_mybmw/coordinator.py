@@ -46,7 +46,13 @@ from .mybmw.models import (
     MyBMWQuotaError,
     MyBMWRemoteServiceError,
 )
-from .refresh_planner import DEFAULT_DAILY_BUDGET, RefreshPlanner, VehicleSnapshot, next_reset
+from .refresh_planner import (
+    DEFAULT_DAILY_BUDGET,
+    PAUSE_BLOCKED,
+    RefreshPlanner,
+    VehicleSnapshot,
+    next_reset,
+)
 
 if TYPE_CHECKING:
     from .mybmw.account import ChargingDetailsPolicy, MyBMWAccount
@@ -173,8 +179,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         if self.planner.is_paused:
             # The server said when the quota comes back; sending earlier only fails.
             self.update_interval = self.planner.plan(cost=self._cost, active=False)
-            assert self.planner.paused_until is not None
-            raise UpdateFailed(**_quota_translation(self.planner.paused_until))
+            raise UpdateFailed(**self._pause_translation())
         loaded = bool(self.account.vehicles)
         if not loaded and not self.planner.can_spend(
             self.planner.full_load_cost(), use_reserve=True
@@ -273,9 +278,14 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
 
     @callback
     def _async_blocked(self) -> None:
-        """BMW blocks this client for good: say so once, and only look again rarely."""
-        self.update_interval = BLOCKED_RETRY_INTERVAL
-        self.planner.next_refresh = dt_util.utcnow() + BLOCKED_RETRY_INTERVAL
+        """BMW blocks this client for good: say so once, and only look again rarely.
+
+        The pause is stored like a quota pause, so neither a restart nor Home
+        Assistant's setup retries send anything before the next check.
+        """
+        self.planner.pause_until(dt_util.utcnow() + BLOCKED_RETRY_INTERVAL, PAUSE_BLOCKED)
+        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._store.async_delay_save(self.planner.as_dict, STORAGE_SAVE_DELAY)
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -291,6 +301,17 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         """A successful refresh ends a quota pause or a block."""
         for issue in (ISSUE_QUOTA_EXCEEDED, ISSUE_BLOCKED):
             ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+
+    def _pause_translation(self) -> dict[str, Any]:
+        """Why nothing is sent right now: a block, or the quota until its reset."""
+        if self.planner.pause_reason == PAUSE_BLOCKED:
+            return {"translation_domain": DOMAIN, "translation_key": "blocked"}
+        retry_at = self.planner.paused_until or next_reset(dt_util.utcnow())
+        return {
+            "translation_domain": DOMAIN,
+            "translation_key": "quota_exceeded",
+            "translation_placeholders": {"retry_at": _format_retry_at(retry_at)},
+        }
 
     def _budget_translation(self) -> dict[str, Any]:
         return {
@@ -390,6 +411,10 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             raise HomeAssistantError(**_translated(err, "command_error")) from err
         finally:
             self._async_persist_tokens()
+        if not self.planner.is_paused:
+            # The car's state keeps moving after a command: look again soon.
+            self.update_interval = self.planner.plan(cost=self._cost, active=True)
+            self._schedule_refresh()
         self.async_set_updated_vehicles()
         return status
 
@@ -399,8 +424,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         A user's explicit request may use the budget's reserve, not more.
         """
         if self.planner.is_paused:
-            assert self.planner.paused_until is not None
-            raise HomeAssistantError(**_quota_translation(self.planner.paused_until))
+            raise HomeAssistantError(**self._pause_translation())
         if not self.planner.can_spend(2, use_reserve=True):
             raise HomeAssistantError(**self._budget_translation())
         try:
@@ -442,14 +466,6 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             error=safe_error(err),
         )
         self.async_update_listeners()
-
-
-def _quota_translation(retry_at: datetime) -> dict[str, Any]:
-    return {
-        "translation_domain": DOMAIN,
-        "translation_key": "quota_exceeded",
-        "translation_placeholders": {"retry_at": _format_retry_at(retry_at)},
-    }
 
 
 def _translated(err: MyBMWAPIError, generic_key: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 import datetime
+import math
 from typing import Any, Final
 
 from .mybmw.vehicle import MyBMWVehicle
@@ -30,22 +31,33 @@ ACTIVE_INTERVAL: Final = datetime.timedelta(minutes=5)
 """Fastest polling, while data moves: the former core integration's interval."""
 IDLE_INTERVAL: Final = datetime.timedelta(minutes=15)
 """Fastest polling while every car is parked and idle."""
-IDLE_MAX_INTERVAL: Final = datetime.timedelta(hours=1)
-"""Parked cars are still read at least hourly while the budget allows it."""
+IDLE_MAX_INTERVAL: Final = datetime.timedelta(hours=2)
+"""Parked cars are still read at least every two hours while the budget allows it."""
 ACTIVE_SPEEDUP: Final = 2.0
 """While data moves, spend at twice the even rate (borrowing from idle hours)."""
-IDLE_SLOWDOWN: Final = 1.5
-"""While parked, spend at two thirds of the even rate (saving for active hours)."""
+IDLE_SLOWDOWN: Final = 2.0
+"""While parked, spend at half the even rate, saving for the hours the cars move.
+(A simulated day of parking, two drives and an evening of charging gets the most
+updates while moving with this figure; 1.5 starves the evening, 3 the night.)"""
 COMMAND_WINDOW: Final = datetime.timedelta(minutes=15)
 """After a command the car's state keeps changing for a while (climate, charging)."""
 CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=6)
 """Charging details (settings, timers) change only through a command or the app.
 Our own commands refresh them at once; every 6 h catches changes made in the app
 for the cost of at most 4 calls a day per car, instead of one on every poll."""
+PLUGGED_CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(minutes=30)
+"""While a car is plugged in or charging its settings matter now (window, target,
+limit) and the app is likely in use, so they are read again every 30 min; not on
+every 5-minute poll, which would double the cost of polling a charging car."""
 RESET_MARGIN: Final = datetime.timedelta(minutes=1)
 """Wait this long past the announced reset, in case the server's clock is behind."""
 FULL_LOAD_BASE_COST: Final = 5
 """Fixed part of a full load: up to three vehicle lists and a two-call token refresh."""
+
+PAUSE_QUOTA: Final = "quota"
+"""The server said the quota is used up (403) or rate-limited us (429)."""
+PAUSE_BLOCKED: Final = "blocked"
+"""BMW blocks this client (489); looking again is rarely worth a request."""
 
 _CLIMATE_RUNNING: Final = frozenset(
     {ClimateActivityState.COOLING, ClimateActivityState.HEATING, ClimateActivityState.VENTILATION}
@@ -125,6 +137,7 @@ class RefreshPlanner:
         self._day = utc_day(clock())
         self._used = 0
         self.paused_until: datetime.datetime | None = None
+        self.pause_reason = PAUSE_QUOTA
         self.next_refresh: datetime.datetime | None = None
         self.vehicle_count = 1
         """Vehicles seen at the last refresh; sizes a full load before the list is read."""
@@ -174,9 +187,10 @@ class RefreshPlanner:
 
     # --- quota pause --------------------------------------------------------------------
 
-    def pause_until(self, moment: datetime.datetime) -> None:
-        """Send nothing before ``moment`` (the server's quota reset)."""
+    def pause_until(self, moment: datetime.datetime, reason: str = PAUSE_QUOTA) -> None:
+        """Send nothing before ``moment`` (the server's quota reset, or a block's next check)."""
         self.paused_until = moment
+        self.pause_reason = reason
 
     @property
     def is_paused(self) -> bool:
@@ -211,20 +225,19 @@ class RefreshPlanner:
     ) -> bool:
         """Whether this refresh should read the car's charging details (crccs).
 
-        Only when they can have changed: never loaded, plugged in or charging,
-        or older than ``CHARGING_DETAILS_MAX_AGE``; and only when the budget
-        still covers it plus the ``pending_states`` state calls still to come.
+        Only when they can have changed: never loaded, older than
+        ``PLUGGED_CHARGING_DETAILS_MAX_AGE`` while plugged in or charging, or
+        older than ``CHARGING_DETAILS_MAX_AGE``; and only when the budget still
+        covers it plus the ``pending_states`` state calls still to come.
+        (After our own charging commands the client reads them regardless.)
         """
         if not snapshot.charging_details_supported:
             return False
         now = self._clock()
         last = self._charging_details_at.get(vin)
-        due = (
-            last is None
-            or snapshot.plugged_in
-            or snapshot.charging
-            or now - last >= CHARGING_DETAILS_MAX_AGE
-        )
+        plugged = snapshot.plugged_in or snapshot.charging
+        max_age = PLUGGED_CHARGING_DETAILS_MAX_AGE if plugged else CHARGING_DETAILS_MAX_AGE
+        due = last is None or now - last >= max_age
         if not due or not self.can_spend(1 + pending_states, use_reserve=last is None):
             return False
         self._charging_details_at[vin] = now
@@ -265,7 +278,8 @@ class RefreshPlanner:
         return self._schedule(now, min(delay, until_reset))
 
     def _schedule(self, now: datetime.datetime, delay: datetime.timedelta) -> datetime.timedelta:
-        delay = max(delay, datetime.timedelta(seconds=1))
+        # Whole seconds, at least one: the schedule and the "next refresh" sensor agree.
+        delay = datetime.timedelta(seconds=max(1, math.ceil(delay.total_seconds())))
         self.next_refresh = now + delay
         return delay
 
@@ -278,6 +292,7 @@ class RefreshPlanner:
             "day": self._day.isoformat(),
             "used": self._used,
             "paused_until": self.paused_until.isoformat() if self.paused_until else None,
+            "pause_reason": self.pause_reason,
             "vehicles": self.vehicle_count,
         }
 
@@ -298,4 +313,4 @@ class RefreshPlanner:
             self._used = max(self._used, used)
         self.vehicle_count = max(1, vehicles)
         if pause is not None and pause.tzinfo is not None and pause > now:
-            self.paused_until = pause
+            self.pause_until(pause, str(data.get("pause_reason") or PAUSE_QUOTA))

@@ -218,7 +218,9 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=0,
-        value_fn=lambda v: v.mileage.value,
+        # The client reports a missing odometer as 0 km; on a total_increasing
+        # sensor that would read as a meter reset, so it is shown as unknown.
+        value_fn=lambda v: v.mileage.value or None,
     ),
     MyBMWSensorEntityDescription(
         key="remaining_range_total",

@@ -28,15 +28,19 @@ from custom_components.bmw_mybmw.mybmw.api.authentication import (
     encrypt_cn_password,
     jwt_expiry,
 )
+from custom_components.bmw_mybmw.mybmw.api.errors import is_captcha_rejection
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from custom_components.bmw_mybmw.mybmw.models import (
     MyBMWAPIError,
     MyBMWAuthError,
     MyBMWBlockedError,
+    MyBMWCaptchaInvalidError,
     MyBMWCaptchaMissingError,
     MyBMWConnectionError,
     MyBMWQuotaError,
 )
+from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME, MyBMWCloud
+from simulator.respx_fake import mock_mybmw_api
 
 RESPONSES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "mybmw-responses"
 needs_responses = pytest.mark.skipif(not RESPONSES.is_dir(), reason="recorded responses absent")
@@ -264,6 +268,83 @@ async def test_wrong_password_is_an_auth_error_and_consumes_the_captcha(
     with pytest.raises(MyBMWCaptchaMissingError):
         await auth.login(transport)
     assert len(respx_mock.calls) == calls
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"error": "invalid_request", "error_description": "captcha validation failed"}),
+        (400, {"error": "invalid_captcha"}),
+        (403, {"statusCode": 403, "message": "hCaptcha token already used"}),
+    ],
+)
+async def test_refused_captcha_asks_for_a_new_one_not_a_new_password(
+    respx_mock: respx.MockRouter, transport: LoginTransport, status: int, body: dict[str, Any]
+) -> None:
+    gcdm = FakeGcdm(respx_mock)
+    gcdm.authenticate.mock(return_value=httpx.Response(status, json=body))
+    auth = row_auth(hcaptcha_token="P1_used")
+    with pytest.raises(MyBMWCaptchaInvalidError, match="captcha") as err:
+        await auth.login(transport)
+    assert isinstance(err.value, MyBMWCaptchaMissingError)
+    assert not isinstance(err.value, MyBMWAuthError)
+    assert err.value.status_code == status
+    assert auth.hcaptcha_token is None
+    assert gcdm.token.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"error": "invalid_request", "error_description": "missing ['state']"}),
+        (401, WRONG_PASSWORD),
+    ],
+)
+async def test_other_credential_step_errors_stay_auth_errors(
+    respx_mock: respx.MockRouter, transport: LoginTransport, status: int, body: dict[str, Any]
+) -> None:
+    gcdm = FakeGcdm(respx_mock)
+    gcdm.authenticate.mock(return_value=httpx.Response(status, json=body))
+    with pytest.raises(MyBMWAuthError) as err:
+        await row_auth(hcaptcha_token="P1").login(transport)
+    assert not isinstance(err.value, MyBMWCaptchaMissingError)
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "expected"),
+    [
+        (400, '{"error": "invalid_request", "error_description": "Captcha expired"}', True),
+        (200, '{"note": "captcha"}', False),
+        (500, "captcha service down", False),
+        (429, "captcha: Rate limit is exceeded. Try again in 5 seconds.", False),
+        (403, "Out of call volume quota (captcha). Quota will be replenished in 01:00:00.", False),
+        (489, "captcha", False),
+        (400, "Blocked", False),
+    ],
+)
+def test_is_captcha_rejection(status: int, text: str, expected: bool) -> None:
+    assert is_captcha_rejection(httpx.Response(status, text=text)) is expected
+
+
+async def test_captcha_rejected_by_the_simulator_end_to_end(http: httpx.AsyncClient) -> None:
+    """A reused token: the client must blame the captcha, not the password."""
+    cloud = MyBMWCloud()
+    transport = LoginTransport(http, BUILD)
+    with mock_mybmw_api(cloud):
+        first = MyBMWAuthentication(
+            DEMO_USERNAME, DEMO_PASSWORD, Regions.REST_OF_WORLD, hcaptcha_token="P1_once"
+        )
+        await first.login(transport)
+        again = MyBMWAuthentication(
+            DEMO_USERNAME, DEMO_PASSWORD, Regions.REST_OF_WORLD, hcaptcha_token="P1_once"
+        )
+        with pytest.raises(MyBMWCaptchaInvalidError, match="captcha validation failed"):
+            await again.login(transport)
+        wrong = MyBMWAuthentication(
+            DEMO_USERNAME, "wrong", Regions.REST_OF_WORLD, hcaptcha_token="P1_fresh"
+        )
+        with pytest.raises(MyBMWAuthError):
+            await wrong.login(transport)
 
 
 @needs_responses

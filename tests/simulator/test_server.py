@@ -119,7 +119,9 @@ def test_cli_builds_clouds(
 ) -> None:
     calls: list[tuple[MyBMWCloud, str, int, bool]] = []
     monkeypatch.setattr(
-        cli, "run", lambda cloud, host, port, *, force: calls.append((cloud, host, port, force))
+        cli,
+        "run",
+        lambda cloud, host, port, *, force, state_file: calls.append((cloud, host, port, force)),
     )
     args = [
         "--port",

@@ -27,6 +27,7 @@ from .models import (
     MyBMWAPIError,
     MyBMWAuthError,
     MyBMWBlockedError,
+    MyBMWCaptchaMissingError,
     MyBMWQuotaError,
 )
 from .vehicle.vehicle import MyBMWVehicle
@@ -39,7 +40,7 @@ LIST_BRANDS = (CarBrands.BMW, CarBrands.MINI, CarBrands.TOYOTA)
 ChargingDetailsPolicy = Callable[[MyBMWVehicle], bool]
 
 # Errors that concern the whole account: stop at once instead of trying the next vehicle.
-_ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWQuotaError, MyBMWBlockedError)
+_ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWCaptchaMissingError, MyBMWQuotaError, MyBMWBlockedError)
 
 
 def _capabilities(vehicle_state: dict[str, Any] | None) -> dict[str, Any]:
@@ -244,9 +245,9 @@ class MyBMWAccount:
                 else:
                     self._note_success(vin)
             every_one = bool(failures) and len(failures) == len(self._vehicles)
-            for vin, err in failures:
+            for vin, failure in failures:
                 # When all failed, the caller reports the raised error: say it once, not per car.
-                self._note_failure(vin, "Updating a vehicle failed", err, quiet=every_one)
+                self._note_failure(vin, "Updating a vehicle failed", failure, quiet=every_one)
             if every_one:
                 raise failures[-1][1]
 

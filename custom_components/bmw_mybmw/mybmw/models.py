@@ -125,6 +125,14 @@ class MyBMWCaptchaMissingError(MyBMWAPIError):
     """A password login needs a fresh captcha token, and none was given."""
 
 
+class MyBMWCaptchaInvalidError(MyBMWCaptchaMissingError):
+    """The server refused the captcha token (used, expired or invalid): ask for a new one.
+
+    A subclass of the missing-token error, so callers that ask for a fresh
+    captcha handle both the same way instead of blaming the password.
+    """
+
+
 class MyBMWQuotaError(MyBMWAPIError):
     """Rate limit or daily quota exhausted; ``retry_at`` says when to try again."""
 

@@ -37,6 +37,7 @@ from ..models import (
     MyBMWAPIError,
     MyBMWAuthError,
     MyBMWBlockedError,
+    MyBMWCaptchaInvalidError,
     MyBMWCaptchaMissingError,
     MyBMWQuotaError,
 )
@@ -45,6 +46,7 @@ from .errors import (
     Sleep,
     error_message,
     exception_for_response,
+    is_captcha_rejection,
     is_credential_rejection,
     response_json,
     send_with_retry,
@@ -161,10 +163,19 @@ class _LoginSession:
 
 
 def _raise_for_login_step(response: httpx.Response, *, credential_step: bool = False) -> None:
-    """Map a failed login step; on the credential step a client error means bad credentials."""
+    """Map a failed login step; on the credential step a client error means bad credentials.
+
+    Except when the answer blames the captcha: then a new token, not a new password, helps.
+    """
     error = exception_for_response(response)
     if error is None:
         return
+    if credential_step and is_captcha_rejection(response):
+        raise MyBMWCaptchaInvalidError(
+            "The captcha token was refused (already used, expired or invalid); solve the "
+            "captcha again: " + error_message(response),
+            status_code=response.status_code,
+        )
     if (
         credential_step
         and 400 <= response.status_code < 500

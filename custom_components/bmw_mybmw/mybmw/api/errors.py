@@ -197,6 +197,19 @@ def is_credential_rejection(response: httpx.Response) -> bool:
     return "quota" not in _body_text(response).lower()
 
 
+def is_captcha_rejection(response: httpx.Response) -> bool:
+    """Return True when a login step was refused because of its captcha token.
+
+    The authenticate step answers a used or invalid token with a 4xx whose error
+    text names the captcha; a wrong password never mentions it.
+    """
+    if not 400 <= response.status_code < 500 or is_blocked(response):
+        return False
+    if is_quota_exceeded(response) or response.status_code == 429:
+        return False
+    return "captcha" in error_message(response).lower()
+
+
 def connection_error(err: httpx.HTTPError, request: httpx.Request | None = None) -> MyBMWAPIError:
     """Map an httpx transport failure to the client's exception."""
     # Error texts end up in logs and the UI; paths can carry a VIN or the gcid.
