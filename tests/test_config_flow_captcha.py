@@ -70,6 +70,7 @@ async def test_reauth_with_a_used_captcha_keeps_the_password(
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], token("P1_a"))
     assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
 
     result = await config_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -81,6 +82,7 @@ async def test_reauth_with_a_used_captcha_keeps_the_password(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], token("P1_b"))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
 
 
 async def test_second_flow_for_the_same_account_aborts_with_a_worded_reason(

@@ -12,11 +12,10 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
+from .coordinator import MyBMWConfigEntry
+from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.doors_windows import LockState
 from .mybmw.vehicle.fuel_and_battery import ChargingState
@@ -132,21 +131,13 @@ BINARY_SENSOR_TYPES: tuple[MyBMWBinarySensorEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    return [
-        MyBMWBinarySensor(coordinator, vehicle, description)
-        for description in BINARY_SENSOR_TYPES
-        if description.exists_fn(vehicle)
-    ]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every vehicle, including vehicles that appear later."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_described_entities(entry, async_add_entities, MyBMWBinarySensor, BINARY_SENSOR_TYPES)
 
 
 class MyBMWBinarySensor(MyBMWEntity, BinarySensorEntity):

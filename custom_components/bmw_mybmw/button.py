@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities
+from .coordinator import MyBMWConfigEntry
+from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
 
@@ -66,23 +65,15 @@ BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if coordinator.read_only:
-        return []
-    return [
-        MyBMWButton(coordinator, vehicle, description)
-        for description in BUTTON_TYPES
-        if description.exists_fn(vehicle)
-    ]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the command buttons each vehicle's capabilities allow."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_described_entities(
+        entry, async_add_entities, MyBMWButton, BUTTON_TYPES, sends_commands=True
+    )
 
 
 class MyBMWButton(MyBMWEntity, ButtonEntity):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -109,6 +109,43 @@ def async_add_vehicle_entities(
             async_add_entities(entities)
 
     entry.async_on_unload(coordinator.async_add_vehicle_listener(_add))
+
+
+class VehicleEntityDescription(Protocol):
+    """What the shared platform setup needs from a description."""
+
+    @property
+    def exists_fn(self) -> Callable[[MyBMWVehicle], bool]:
+        """Whether the vehicle has the data or the capability for this entity."""
+
+
+DescriptionT = TypeVar("DescriptionT", bound=VehicleEntityDescription)
+
+
+def async_add_described_entities(
+    entry: MyBMWConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[[MyBMWCoordinator, MyBMWVehicle, DescriptionT], Entity],
+    descriptions: Iterable[DescriptionT],
+    *,
+    sends_commands: bool = False,
+) -> None:
+    """Add one entity per description a vehicle supports, for every vehicle.
+
+    Platforms that send commands add nothing in read-only mode.
+    """
+    described = tuple(descriptions)
+
+    def build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> list[Entity]:
+        if sends_commands and coordinator.read_only:
+            return []
+        return [
+            entity_class(coordinator, vehicle, description)
+            for description in described
+            if description.exists_fn(vehicle)
+        ]
+
+    async_add_vehicle_entities(entry, async_add_entities, build)
 
 
 def enum_state(value: Any) -> str | None:

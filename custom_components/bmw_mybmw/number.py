@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from homeassistant.components.number import (
@@ -13,11 +13,10 @@ from homeassistant.components.number import (
 )
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities
+from .coordinator import MyBMWConfigEntry
+from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
 
@@ -53,23 +52,15 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if coordinator.read_only:
-        return []
-    return [
-        MyBMWNumber(coordinator, vehicle, description)
-        for description in NUMBER_TYPES
-        if description.exists_fn(vehicle)
-    ]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers each vehicle's capabilities allow."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_described_entities(
+        entry, async_add_entities, MyBMWNumber, NUMBER_TYPES, sends_commands=True
+    )
 
 
 class MyBMWNumber(MyBMWEntity, NumberEntity):

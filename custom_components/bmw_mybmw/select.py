@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
+from .coordinator import MyBMWConfigEntry
+from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.charging_profile import ChargingMode
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -80,23 +79,15 @@ SELECT_TYPES: tuple[MyBMWSelectEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if coordinator.read_only:
-        return []
-    return [
-        MyBMWSelect(coordinator, vehicle, description)
-        for description in SELECT_TYPES
-        if description.exists_fn(vehicle)
-    ]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects each vehicle's capabilities allow."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_described_entities(
+        entry, async_add_entities, MyBMWSelect, SELECT_TYPES, sends_commands=True
+    )
 
 
 class MyBMWSelect(MyBMWEntity, SelectEntity):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities
+from .coordinator import MyBMWConfigEntry
+from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.fuel_and_battery import ChargingState
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -62,23 +61,15 @@ SWITCH_TYPES: tuple[MyBMWSwitchEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if coordinator.read_only:
-        return []
-    return [
-        MyBMWSwitch(coordinator, vehicle, description)
-        for description in SWITCH_TYPES
-        if description.exists_fn(vehicle)
-    ]
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches each vehicle's capabilities allow."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_described_entities(
+        entry, async_add_entities, MyBMWSwitch, SWITCH_TYPES, sends_commands=True
+    )
 
 
 class MyBMWSwitch(MyBMWEntity, SwitchEntity):
