@@ -36,9 +36,11 @@ IDLE_MAX_INTERVAL: Final = datetime.timedelta(hours=2)
 ACTIVE_SPEEDUP: Final = 2.0
 """While data moves, spend at twice the even rate (borrowing from idle hours)."""
 IDLE_SLOWDOWN: Final = 2.0
-"""While parked, spend at half the even rate, saving for the hours the cars move.
-(A simulated day of parking, two drives and an evening of charging gets the most
-updates while moving with this figure; 1.5 starves the evening, 3 the night.)"""
+"""While parked early in the UTC day, spend at half the even rate, saving for the
+hours the cars move."""
+SAVING_FADE: Final = datetime.timedelta(hours=4)
+"""In the last hours before the reset the saving fades out: what is still unspent
+then buys fresher data instead of being lost at midnight UTC."""
 COMMAND_WINDOW: Final = datetime.timedelta(minutes=15)
 """After a command the car's state keeps changing for a while (climate, charging)."""
 CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=6)
@@ -273,7 +275,8 @@ class RefreshPlanner:
         if active:
             delay = max(self.active_interval, even / ACTIVE_SPEEDUP)
         else:
-            delay = max(IDLE_INTERVAL, even * IDLE_SLOWDOWN)
+            saving = min(1.0, (reset - now) / SAVING_FADE)
+            delay = max(IDLE_INTERVAL, even * (1 + (IDLE_SLOWDOWN - 1) * saving))
             delay = min(delay, max(IDLE_MAX_INTERVAL, even))
         return self._schedule(now, min(delay, until_reset))
 
