@@ -393,7 +393,46 @@ def headline(results: dict[str, Any]) -> list[str]:
                 f"{row['ref']['feedback_s']:.1f} s with the old state; ours confirms after "
                 f"{row['ours']['feedback_s']:.1f} s."
             )
+    cardata = results.get("cardata")
+    if cardata:
+        row = cardata["results"].get("4") or next(iter(cardata["results"].values()))
+        lines.append(
+            f"- BMW CarData (4 vehicles): {row['live']['startup']} REST requests to start, then "
+            f"{max(row['live']['days'])}/day with a live stream ({max(row['silent']['days'])}/day when "
+            f"the stream stays silent) of BMW's {cardata['limit']}; push to entity state "
+            f"{cardata['latency']['median_ms']:.1f} ms median."
+        )
     return [*lines, ""]
+
+
+def cardata_section(data: dict[str, Any]) -> list[str]:
+    """Benchmark 6: the CarData backend's REST budget and push latency."""
+    lat = data["latency"]
+    lines = [
+        "## 6. BMW CarData: REST requests per day and push latency",
+        "",
+        f"A CarData entry in Home Assistant against the simulated CarData cloud, the stream on a "
+        f"fake broker; two simulated days of the coordinator's 30-minute check. *Live*: every car "
+        f"sends every 2 h. *Silent*: no message at all, so every car falls back to REST every 6 h. "
+        f"BMW allows {data['limit']} requests a day.",
+        "",
+        "| Vehicles | Start | Day 1 live | Day 2 live | Day 1 silent | Day 2 silent | Worst day |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, row in ordered(data["results"]):
+        live, silent = row["live"], row["silent"]
+        lines.append(
+            f"| {n} | {live['startup']} | {live['days'][0]} | {live['days'][1]} | "
+            f"{silent['days'][0]} | {silent['days'][1]} | {max(live['max_day'], silent['max_day'])} |"
+        )
+    lines += [
+        "",
+        f"Push to entity: {lat['messages']} messages, median {lat['median_ms']:.2f} ms, "
+        f"p95 {lat['p95_ms']:.2f} ms, max {lat['max_ms']:.2f} ms (message handed to the stream "
+        "until the sensor's new state is written).",
+        "",
+    ]
+    return lines
 
 
 def main() -> None:
@@ -404,7 +443,8 @@ def main() -> None:
     parser.add_argument("--note", default="")
     args = parser.parse_args()
     results = {
-        name: load(args.results, name) for name in ("requests", "day", "parse", "ha", "command")
+        name: load(args.results, name)
+        for name in ("requests", "day", "parse", "ha", "command", "cardata")
     }
     info = machine()
     lines = [
@@ -437,6 +477,8 @@ def main() -> None:
         lines += ha_section(results["ha"])
     if results["command"]:
         lines += command_section(results["command"], results["ha"])
+    if results["cardata"]:
+        lines += cardata_section(results["cardata"])
     args.out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 

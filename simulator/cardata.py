@@ -543,6 +543,11 @@ class CarDataCloud:
             "displayedSoc": spec.charging_target,
             "totalChargingDurationSec": 7200,
             "energyConsumedFromPowerGridKwh": 14.2,
+            "chargingCostInformation": {
+                "currency": "EUR",
+                "calculatedChargingCost": 4.26,
+                "calculatedSavings": 0.0,
+            },
             "isPreconditioningActivated": False,
             "mileage": spec.mileage,
             "mileageUnits": "MileageUnits.KM",

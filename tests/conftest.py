@@ -30,6 +30,9 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.respx_fake import mock_mybmw_api
 
+# The CarData side's fixtures (simulated CarData cloud, fake MQTT broker).
+pytest_plugins = ["tests.cardata_ha"]
+
 USER_AGENT_BUILD = "AP2A.123456.789"
 NO_WAIT = PollingPolicy(first_delay=0, interval=0, backoff=1, max_interval=0, timeout=5)
 

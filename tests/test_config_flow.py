@@ -60,8 +60,13 @@ def captcha() -> dict[str, str]:
 
 async def start_user_flow(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mybmw"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "mybmw"
     assert result["errors"] == {}
     return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
 
@@ -112,7 +117,7 @@ async def test_user_flow_china_needs_no_captcha(hass: HomeAssistant) -> None:
 async def test_user_flow_china_wrong_password_recovers(hass: HomeAssistant) -> None:
     result = await start_user_flow(hass, {**CN_INPUT, CONF_PASSWORD: "wrong"})
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "mybmw"
     assert result["errors"] == {"base": "invalid_auth"}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], CN_INPUT)
@@ -124,7 +129,7 @@ async def test_wrong_password_returns_to_credentials(hass: HomeAssistant) -> Non
     result = await start_user_flow(hass, {**ROW_INPUT, CONF_PASSWORD: "wrong"})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], captcha())
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "mybmw"
     assert result["errors"] == {"base": "invalid_auth"}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], ROW_INPUT)

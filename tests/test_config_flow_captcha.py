@@ -32,6 +32,9 @@ def token(value: str) -> dict[str, str]:
 
 async def start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mybmw"}
+    )
     return await hass.config_entries.flow.async_configure(result["flow_id"], ROW_INPUT)
 
 
@@ -41,6 +44,9 @@ async def test_used_captcha_stays_on_the_captcha_step(
     """The simulator refuses a reused token (400 captcha validation failed)."""
     cloud.accounts["other@example.com"] = Account("other@example.com", DEMO_PASSWORD)
     first = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    first = await hass.config_entries.flow.async_configure(
+        first["flow_id"], {"next_step_id": "mybmw"}
+    )
     first = await hass.config_entries.flow.async_configure(
         first["flow_id"], {**ROW_INPUT, CONF_USERNAME: "other@example.com"}
     )

@@ -128,6 +128,9 @@ def _log_text(caplog: pytest.LogCaptureFixture) -> str:
 async def _setup_through_the_flow(hass: HomeAssistant) -> Any:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mybmw"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_USERNAME: USERNAME, CONF_PASSWORD: PASSWORD, CONF_REGION: "rest_of_world"},
     )
@@ -305,6 +308,9 @@ async def test_no_password_in_entry_data(
 ) -> None:
     """Regions with a captcha cannot log in unattended: the password is not kept."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "mybmw"}
+    )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_USERNAME: USERNAME, CONF_PASSWORD: PASSWORD, CONF_REGION: region}
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -14,8 +15,13 @@ from homeassistant.helpers import (
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.typing import ConfigType
 
+from .cardata.exceptions import CarDataAuthError
+from .cardata.stream import ConnectionFactory
+from .cardata_coordinator import CarDataCoordinator
 from .const import (
     ACCOUNT_DEVICE_PREFIX,
+    BACKEND_CARDATA,
+    CONF_BACKEND,
     CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_READ_ONLY,
@@ -50,8 +56,19 @@ def _observer_position(hass: HomeAssistant) -> GPSPosition | None:
         return None
 
 
+# Tests and benchmarks replace the MQTT transport of CarData entries here.
+CARDATA_CONNECTION_FACTORY: ConnectionFactory | None = None
+
+
+def is_cardata(entry: MyBMWConfigEntry) -> bool:
+    """Entries from before CarData have no backend key: they are MyBMW entries."""
+    return entry.data.get(CONF_BACKEND) == BACKEND_CARDATA
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
     """Log in with the stored refresh token and load the vehicles."""
+    if is_cardata(entry):
+        return await _async_setup_cardata(hass, entry)
     account = MyBMWAccount(
         entry.data[CONF_USERNAME],
         # Only China can log in with a password unattended; elsewhere none is stored.
@@ -79,6 +96,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> boo
     return True
 
 
+async def _async_setup_cardata(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
+    """One REST start, then the stream keeps the data current."""
+    try:
+        coordinator = CarDataCoordinator(hass, entry, connection_factory=CARDATA_CONNECTION_FACTORY)
+    except CarDataAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    await coordinator.async_restore()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    finally:
+        await coordinator.async_save()
+    # The platforms read the same interface from both coordinators (data, read_only, ...).
+    entry.runtime_data = coordinator  # type: ignore[assignment]
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_start()
+    return True
+
+
 async def _async_entry_updated(hass: HomeAssistant, entry: MyBMWConfigEntry) -> None:
     """Reload when the options changed; token rotations also land here and are ignored.
 
@@ -102,8 +139,13 @@ def _without_budget(options: dict[str, Any]) -> dict[str, Any]:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> bool:
-    """Unload the platforms and write the request count at once."""
-    await entry.runtime_data.async_save_budget()
+    """Unload the platforms and write the request count at once (and stop a stream)."""
+    coordinator: MyBMWCoordinator | CarDataCoordinator = entry.runtime_data
+    if isinstance(coordinator, CarDataCoordinator):
+        await coordinator.async_stop()
+        await coordinator.async_save()
+    else:
+        await coordinator.async_save_budget()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

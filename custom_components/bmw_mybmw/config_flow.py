@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -29,14 +31,27 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .cardata import CarDataAuth, CarDataTokens, DeviceCode
+from .cardata.exceptions import (
+    CarDataAccessDeniedError,
+    CarDataDeviceCodeExpiredError,
+    CarDataInvalidClientError,
+    CarDataNewClientIdRequiredError,
+)
 from .const import (
+    BACKEND_CARDATA,
+    BACKEND_MYBMW,
     CAPTCHA_REGIONS,
+    CONF_BACKEND,
     CONF_CAPTCHA_TOKEN,
+    CONF_CLIENT_ID,
+    CONF_CONTAINER_ID,
     CONF_DAILY_REQUEST_BUDGET,
     CONF_GCID,
     CONF_READ_ONLY,
     CONF_REFRESH_TOKEN,
     CONF_REGION,
+    CONF_TOKENS,
     CONF_USER_AGENT_BUILD,
     DOMAIN,
     LOGGER,
@@ -72,6 +87,7 @@ USER_SCHEMA = vol.Schema(
         vol.Required(CONF_REGION): _REGION,
     }
 )
+CLIENT_ID_SCHEMA = vol.Schema({vol.Required(CONF_CLIENT_ID): TextSelector()})
 CAPTCHA_SCHEMA = vol.Schema({vol.Required(CONF_CAPTCHA_TOKEN): TextSelector()})
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
 RECONFIGURE_SCHEMA = vol.Schema(
@@ -101,8 +117,36 @@ _LOGIN_ERRORS: tuple[tuple[type[MyBMWAPIError], str], ...] = (
 )
 
 
+# CarData login error -> config flow error key; first match wins (subclasses first).
+_CARDATA_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (CarDataNewClientIdRequiredError, "new_client_id_required"),
+    (CarDataInvalidClientError, "invalid_client"),
+    (CarDataAccessDeniedError, "access_denied"),
+    (CarDataDeviceCodeExpiredError, "code_expired"),
+    (MyBMWAuthError, "invalid_auth"),
+    (MyBMWAPIError, "cannot_connect"),
+)
+
+
 def _unique_id(region: str, username: str) -> str:
     return f"{region}-{username}"
+
+
+def _cardata_unique_id(gcid: str) -> str:
+    return f"cardata-{gcid}"
+
+
+def _is_cardata(entry: ConfigEntry) -> bool:
+    return entry.data.get(CONF_BACKEND) == BACKEND_CARDATA
+
+
+def cardata_auth(hass: HomeAssistant, client_id: str) -> CarDataAuth:
+    """The login object of one device-code round (tests replace its clock and sleep)."""
+    return CarDataAuth(client_id, httpx_client=get_async_client(hass))
+
+
+def _cardata_error(err: Exception) -> str:
+    return next((key for cls, key in _CARDATA_ERRORS if isinstance(err, cls)), "unknown")
 
 
 class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -113,6 +157,12 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with nothing; the steps collect username, password, region and build."""
         self._data: dict[str, Any] = {}
+        self._client_id: str | None = None
+        self._auth: CarDataAuth | None = None
+        self._device_code: DeviceCode | None = None
+        self._poll_task: asyncio.Task[CarDataTokens] | None = None
+        self._tokens: CarDataTokens | None = None
+        self._cardata_error: str | None = None
 
     @staticmethod
     @callback
@@ -120,7 +170,17 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return MyBMWOptionsFlow()
 
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """CarData entries have no options (no commands, BMW's fixed request limit)."""
+        return not _is_cardata(config_entry)
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask which BMW service to connect to."""
+        return self.async_show_menu(step_id="user", menu_options=[BACKEND_MYBMW, BACKEND_CARDATA])
+
+    async def async_step_mybmw(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the account's credentials and region."""
         if user_input is not None:
             username = user_input[CONF_USERNAME].strip()
@@ -134,6 +194,9 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start re-authentication when the stored refresh token was rejected."""
+        if entry_data.get(CONF_BACKEND) == BACKEND_CARDATA:
+            self._client_id = entry_data[CONF_CLIENT_ID]
+            return await self.async_step_cardata_reauth()
         self._data = {
             CONF_USERNAME: entry_data[CONF_USERNAME],
             CONF_REGION: entry_data[CONF_REGION],
@@ -156,6 +219,8 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the region or password of an existing account."""
         entry = self._get_reconfigure_entry()
+        if _is_cardata(entry):
+            return await self.async_step_cardata_reconfigure()
         if user_input is not None:
             region = user_input[CONF_REGION]
             unique_id = _unique_id(region, entry.data[CONF_USERNAME])
@@ -264,7 +329,7 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     def _async_show_user_form(self, errors: dict[str, str]) -> ConfigFlowResult:
         suggested = {k: v for k, v in self._data.items() if k in (CONF_USERNAME, CONF_REGION)}
         return self.async_show_form(
-            step_id="user",
+            step_id=BACKEND_MYBMW,
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, suggested),
             errors=errors,
         )
@@ -287,6 +352,133 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    # --- BMW CarData: client id, then the device-code login ----------------------------
+
+    async def async_step_cardata(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the client id created in the BMW portal."""
+        if user_input is not None:
+            self._client_id = user_input[CONF_CLIENT_ID].strip()
+            return await self.async_step_cardata_auth()
+        return self._async_show_client_id_form("cardata")
+
+    async def async_step_cardata_reauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm first: the login code is only valid for a few minutes."""
+        if user_input is not None:
+            return await self.async_step_cardata_auth()
+        return self.async_show_form(step_id="cardata_reauth", errors=self._pop_cardata_errors())
+
+    async def async_step_cardata_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Switch to another client id (for instance after BMW broke the old one)."""
+        if user_input is not None:
+            self._client_id = user_input[CONF_CLIENT_ID].strip()
+            return await self.async_step_cardata_auth()
+        if self._client_id is None:
+            self._client_id = self._get_reconfigure_entry().data[CONF_CLIENT_ID]
+        return self._async_show_client_id_form("cardata_reconfigure")
+
+    async def async_step_cardata_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the link and code, and wait while the user confirms in the BMW portal."""
+        if self._poll_task is None:
+            assert self._client_id is not None
+            self._auth = cardata_auth(self.hass, self._client_id)
+            try:
+                self._device_code = await self._auth.request_device_code()
+            except Exception as err:
+                return self._async_cardata_failed(err)
+            self._poll_task = self.hass.async_create_task(
+                self._auth.poll_for_tokens(self._device_code), eager_start=False
+            )
+        if not self._poll_task.done():
+            assert self._device_code is not None
+            return self.async_show_progress(
+                step_id="cardata_auth",
+                progress_action="cardata_login",
+                progress_task=self._poll_task,
+                description_placeholders={
+                    "verification_uri": self._device_code.verification_uri_complete,
+                    "user_code": self._device_code.user_code,
+                },
+            )
+        task, self._poll_task = self._poll_task, None
+        try:
+            self._tokens = task.result()
+        except Exception as err:
+            LOGGER.debug("CarData login failed: %s", type(err).__name__)
+            self._cardata_error = _cardata_error(err)
+            return self.async_show_progress_done(next_step_id=self._cardata_retry_step())
+        return self.async_show_progress_done(next_step_id="cardata_finish")
+
+    async def async_step_cardata_finish(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Store the tokens: a new entry, or the reauthenticated/reconfigured one."""
+        assert self._tokens is not None
+        assert self._client_id is not None
+        await self.async_set_unique_id(_cardata_unique_id(self._tokens.gcid))
+        data: dict[str, Any] = {
+            CONF_BACKEND: BACKEND_CARDATA,
+            CONF_CLIENT_ID: self._client_id,
+            CONF_TOKENS: self._tokens.as_dict(),
+            CONF_CONTAINER_ID: None,
+        }
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            entry = (
+                self._get_reauth_entry()
+                if self.source == SOURCE_REAUTH
+                else self._get_reconfigure_entry()
+            )
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            if entry.data.get(CONF_CLIENT_ID) == self._client_id:
+                # Same client: its container is still ours.
+                data[CONF_CONTAINER_ID] = entry.data.get(CONF_CONTAINER_ID)
+            return self.async_update_reload_and_abort(entry, data=data)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title="BMW CarData", data=data)
+
+    def _cardata_retry_step(self) -> str:
+        if self.source == SOURCE_REAUTH:
+            return "cardata_reauth"
+        if self.source == SOURCE_RECONFIGURE:
+            return "cardata_reconfigure"
+        return "cardata"
+
+    @callback
+    def _async_cardata_failed(self, err: Exception) -> ConfigFlowResult:
+        """The device code could not be requested: back to the form, with the reason."""
+        LOGGER.debug("CarData device code request failed: %s", type(err).__name__)
+        self._cardata_error = _cardata_error(err)
+        if self.source == SOURCE_REAUTH:
+            return self.async_show_form(step_id="cardata_reauth", errors=self._pop_cardata_errors())
+        return self._async_show_client_id_form(self._cardata_retry_step())
+
+    def _pop_cardata_errors(self) -> dict[str, str]:
+        error, self._cardata_error = self._cardata_error, None
+        return {"base": error} if error else {}
+
+    @callback
+    def _async_show_client_id_form(self, step_id: str) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CLIENT_ID_SCHEMA, {CONF_CLIENT_ID: self._client_id} if self._client_id else {}
+            ),
+            errors=self._pop_cardata_errors(),
+        )
+
+    @callback
+    def async_remove(self) -> None:
+        """Stop polling when the user closes the dialog."""
+        if self._poll_task is not None and not self._poll_task.done():
+            self._poll_task.cancel()
 
 
 class MyBMWOptionsFlow(OptionsFlow):

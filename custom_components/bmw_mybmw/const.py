@@ -21,6 +21,14 @@ CONF_READ_ONLY: Final = "read_only"
 CONF_USER_AGENT_BUILD: Final = "user_agent_build"
 CONF_DAILY_REQUEST_BUDGET: Final = "daily_request_budget"
 
+# Which BMW service an entry talks to; entries without the key are MyBMW ones.
+CONF_BACKEND: Final = "backend"
+BACKEND_MYBMW: Final = "mybmw"
+BACKEND_CARDATA: Final = "cardata"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_TOKENS: Final = "tokens"
+CONF_CONTAINER_ID: Final = "container_id"
+
 # Config names of the regions, as the client's get_region_from_name() takes them.
 REGION_CHINA: Final = "china"
 REGION_NORTH_AMERICA: Final = "north_america"

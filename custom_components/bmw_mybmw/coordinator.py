@@ -46,6 +46,7 @@ from .mybmw.models import (
     MyBMWQuotaError,
     MyBMWRemoteServiceError,
 )
+from .mybmw.vehicle.vehicle import VehicleViewDirection
 from .refresh_planner import (
     DEFAULT_DAILY_BUDGET,
     PAUSE_BLOCKED,
@@ -100,6 +101,9 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
     """Polls all vehicles of one account; data maps VIN to vehicle."""
 
     config_entry: MyBMWConfigEntry
+
+    image_views = frozenset(VehicleViewDirection)
+    """Every rendering angle MyBMW offers (CarData has one)."""
 
     def __init__(
         self, hass: HomeAssistant, config_entry: MyBMWConfigEntry, account: MyBMWAccount
@@ -373,6 +377,10 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
 
         _check()
         return self.async_add_listener(_check)
+
+    async def async_vehicle_image(self, vin: str, view: VehicleViewDirection) -> bytes:
+        """One rendering of a vehicle (the image entity caches it)."""
+        return await self.data[vin].get_vehicle_image(view)
 
     @callback
     def _async_on_command_progress(self, vin: str, service: Any, status: Any) -> None:

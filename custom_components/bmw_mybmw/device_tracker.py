@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .cardata import CarDataVehicle
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities
 from .mybmw.vehicle import MyBMWVehicle
@@ -22,7 +23,8 @@ TRACKER = TrackerEntityDescription(key="car", translation_key="car", name=None)
 
 
 def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if not vehicle.is_vehicle_tracking_enabled:
+    # CarData has no vehicle finder: the car streams its position whenever it reports.
+    if not (vehicle.is_vehicle_tracking_enabled or isinstance(vehicle, CarDataVehicle)):
         return []
     return [MyBMWDeviceTracker(coordinator, vehicle, TRACKER)]
 

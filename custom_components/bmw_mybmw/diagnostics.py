@@ -10,7 +10,15 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import CONF_GCID, CONF_REFRESH_TOKEN, DOMAIN
+from .cardata_coordinator import CarDataCoordinator
+from .const import (
+    CONF_CLIENT_ID,
+    CONF_CONTAINER_ID,
+    CONF_GCID,
+    CONF_REFRESH_TOKEN,
+    CONF_TOKENS,
+    DOMAIN,
+)
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .mybmw.api.anonymize import Anonymizer
 
@@ -20,9 +28,14 @@ TO_REDACT_ENTRY = {
     CONF_PASSWORD,
     CONF_REFRESH_TOKEN,
     CONF_GCID,
+    CONF_TOKENS,
+    CONF_CLIENT_ID,
+    CONF_CONTAINER_ID,
     "title",
     "unique_id",
 }
+# CarData descriptors that locate the car; their names do not look like position keys.
+_POSITION_DESCRIPTOR = "currentLocation"
 
 
 def _anonymizer(entry: MyBMWConfigEntry) -> Anonymizer:
@@ -34,9 +47,39 @@ def _anonymizer(entry: MyBMWConfigEntry) -> Anonymizer:
 
 def _vehicle(coordinator: MyBMWCoordinator, vin: str, anonymizer: Anonymizer) -> dict[str, Any]:
     progress = coordinator.command_progress.get(vin)
-    return {
+    result = {
         "data": anonymizer.anonymize_data(coordinator.data[vin].data),
         "command_progress": anonymizer.anonymize_data(asdict(progress)) if progress else None,
+    }
+    if isinstance(coordinator, CarDataCoordinator):
+        result["descriptors"] = _descriptors(coordinator, vin, anonymizer)
+    return result
+
+
+def _descriptors(coordinator: CarDataCoordinator, vin: str, anonymizer: Anonymizer) -> Any:
+    """The raw CarData readings of one vehicle, positions removed."""
+    state = coordinator.states.get(vin)
+    readings = {
+        name: {
+            "value": "**REDACTED**" if _POSITION_DESCRIPTOR in name else reading.value,
+            "unit": reading.unit,
+            "timestamp": reading.timestamp.isoformat() if reading.timestamp else None,
+        }
+        for name, reading in (state.values.items() if state else ())
+    }
+    return anonymizer.anonymize_data(readings)
+
+
+def _cardata(coordinator: CarDataCoordinator) -> dict[str, Any]:
+    """Stream and budget state: the parts of a CarData account that explain stale data."""
+    return {
+        "stream_connected": coordinator.stream.connected,
+        "stream_running": coordinator.stream_running,
+        "stream_sessions": coordinator.stream.sessions,
+        "messages_received": coordinator.messages_received,
+        "requests_today": coordinator.planner.used,
+        "request_limit": coordinator.planner.budget,
+        "container_known": coordinator.client.container_id is not None,
     }
 
 
@@ -54,7 +97,8 @@ def _account(entry: MyBMWConfigEntry, anonymizer: Anonymizer) -> dict[str, Any]:
             if coordinator.update_interval
             else None,
             "read_only": coordinator.read_only,
-        },
+        }
+        | (_cardata(coordinator) if isinstance(coordinator, CarDataCoordinator) else {}),
     }
 
 

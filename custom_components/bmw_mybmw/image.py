@@ -50,7 +50,11 @@ IMAGE_TYPES: tuple[MyBMWImageEntityDescription, ...] = (
 
 
 def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    return [MyBMWImage(coordinator, vehicle, description) for description in IMAGE_TYPES]
+    return [
+        MyBMWImage(coordinator, vehicle, description)
+        for description in IMAGE_TYPES
+        if description.view in coordinator.image_views
+    ]
 
 
 async def async_setup_entry(
@@ -83,7 +87,9 @@ class MyBMWImage(MyBMWEntity, ImageEntity):
         """Return the cached picture, fetching it on first use only."""
         if self._image is None:
             try:
-                image = await self.vehicle.get_vehicle_image(self.entity_description.view)
+                image = await self.coordinator.async_vehicle_image(
+                    self.vin, self.entity_description.view
+                )
             except MyBMWAPIError as err:
                 # Not cached: the next view retries.
                 LOGGER.debug("Vehicle picture not available: %s", type(err).__name__)

@@ -27,6 +27,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .account_entity import MyBMWAccountEntity
+from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
@@ -402,6 +403,12 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
     ]
     if not coordinator.read_only:
         entities.append(MyBMWCommandProgressSensor(coordinator, vehicle, COMMAND_PROGRESS))
+    # Only a coordinator that reads the charging history (CarData) has this attribute.
+    if hasattr(coordinator, "charging_sessions") and _is_ev(vehicle):
+        entities.extend(
+            ChargingSessionSensor(coordinator, vehicle, description)
+            for description in CHARGING_SESSION_SENSORS
+        )
     return entities
 
 

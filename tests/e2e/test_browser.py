@@ -60,6 +60,7 @@ def _add_integration(page: Page, ha: HomeAssistant, artifacts: Path) -> None:
     page.get_by_role("button", name="Add integration").click()
     page.get_by_role("textbox", name="Search for a brand name").fill("BMW")
     page.get_by_text(MANIFEST["name"], exact=True).click()
+    page.get_by_text("MyBMW login", exact=True).click()
 
     # Field names are unique on the page; scoping to "the" dialog would race
     # with the brand picker's dialog as it closes.

@@ -1,0 +1,459 @@
+"""One coordinator per BMW CarData account: one REST start, then pushed stream messages.
+
+CarData allows 50 REST requests a day, so REST only paints the first picture
+(mappings, basic data, one container, telematic data per vehicle) and fills
+gaps: a vehicle is read again only after the stream has been silent about it
+for hours, and the charging history at most once a day. Everything else
+arrives over the MQTT stream and is published at once. The data has the
+MyBMW coordinator's shape (VIN -> vehicle), so the same platforms serve both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.httpx_client import get_async_client
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .cardata import (
+    CarDataAuth,
+    CarDataClient,
+    CarDataStream,
+    CarDataTokens,
+    CarDataVehicle,
+    CarDataVehicleState,
+    PahoConnection,
+    RequestBudget,
+    StreamMessage,
+    create_vehicle,
+    update_vehicle,
+)
+from .cardata.exceptions import CarDataAuthError, CarDataQuotaError
+from .cardata.stream import ConnectionFactory, MqttConnection
+from .charging_history import ChargingSession, newest_session, parse_session
+from .const import (
+    CONF_CLIENT_ID,
+    CONF_CONTAINER_ID,
+    CONF_TOKENS,
+    DOMAIN,
+    LOGGER,
+    STORAGE_SAVE_DELAY,
+)
+from .coordinator import CommandProgress, budget_store, safe_error
+from .mybmw.models import MyBMWAPIError
+from .mybmw.vehicle import MyBMWVehicle
+from .mybmw.vehicle.vehicle import VehicleViewDirection
+
+CHECK_INTERVAL: Final = timedelta(minutes=30)
+"""How often the coordinator looks whether a REST read is due (a look costs nothing)."""
+SILENT_REFRESH_AFTER: Final = timedelta(hours=6)
+"""A vehicle the stream has not mentioned this long is read over REST (at most 4 a day)."""
+BUDGET_RESERVE: Final = 10
+"""Requests planned reads leave for restarts (1 + one per vehicle) and user refreshes."""
+HISTORY_LOOKBACK: Final = timedelta(days=30)
+
+
+class CarDataBudgetView:
+    """The request budget in the shape the account sensors read (``planner``)."""
+
+    def __init__(self, coordinator: CarDataCoordinator) -> None:
+        """Read through the coordinator: its budget object is replaced on restore."""
+        self._coordinator = coordinator
+
+    @property
+    def remaining(self) -> int:
+        """Requests left today."""
+        return self._coordinator.budget.remaining
+
+    @property
+    def used(self) -> int:
+        """Requests sent today (UTC)."""
+        budget = self._coordinator.budget
+        _ = budget.remaining  # rolls the day over first
+        return budget.used
+
+    @property
+    def budget(self) -> int:
+        """BMW's daily limit."""
+        return self._coordinator.budget.limit
+
+
+class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
+    """All vehicles of one CarData account; data maps VIN to vehicle, pushed by the stream."""
+
+    config_entry: ConfigEntry
+
+    read_only = True
+    """CarData has no commands: the platforms add no command entities."""
+    image_views = frozenset({VehicleViewDirection.FRONTSIDE})
+    """CarData renders one picture per vehicle."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: ConfigEntry,
+        *,
+        connection_factory: ConnectionFactory | None = None,
+    ) -> None:
+        """Bind to the stored tokens; :class:`CarDataAuthError` when they are unusable."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"{DOMAIN} cardata",
+            # No polling: data is pushed; REST reads are planned by the periodic check.
+            update_interval=None,
+        )
+        self.options: dict[str, Any] = dict(config_entry.options)
+        self.command_progress: dict[str, CommandProgress] = {}
+        self.charging_sessions: dict[str, ChargingSession | None] = {}
+        self.budget = RequestBudget(now=dt_util.utcnow, on_change=self._on_budget_change)
+        self.planner = CarDataBudgetView(self)
+        http = get_async_client(hass)
+        self.auth = CarDataAuth(
+            config_entry.data[CONF_CLIENT_ID],
+            tokens=CarDataTokens.from_dict(config_entry.data.get(CONF_TOKENS) or {}),
+            httpx_client=http,
+            on_tokens=self._on_tokens,
+            now=dt_util.utcnow,
+        )
+        self.client = CarDataClient(
+            self.auth,
+            httpx_client=http,
+            budget=self.budget,
+            container_id=config_entry.data.get(CONF_CONTAINER_ID),
+            on_container=self._on_container,
+        )
+        self.stream = CarDataStream(
+            self.auth,
+            self._async_on_message,
+            connection_factory=connection_factory or self._paho_connection,
+            now=dt_util.utcnow,
+        )
+        self.states: dict[str, CarDataVehicleState] = {}
+        self.vehicles: dict[str, CarDataVehicle] = {}
+        self.last_rest: dict[str, datetime] = {}
+        self.last_message: dict[str, datetime] = {}
+        self.messages_received = 0
+        self._basic_data: dict[str, dict[str, Any]] = {}
+        self._history: dict[str, dict[str, Any]] = {}
+        self._store = budget_store(hass, config_entry.entry_id)
+        self._stream_task: asyncio.Task[None] | None = None
+        self._unsub_check: CALLBACK_TYPE | None = None
+        self._loaded = False
+        self.now: Callable[[], datetime] = dt_util.utcnow
+        """The clock of the REST plan (benchmarks simulate days with it)."""
+
+    # --- persistence ----------------------------------------------------------------
+
+    def _paho_connection(self) -> MqttConnection:
+        tokens = self.auth.tokens
+        return PahoConnection(
+            client_id=tokens.gcid if tokens is not None else "",
+            run_blocking=self._run_blocking,
+        )
+
+    async def _run_blocking(self, function: Callable[[], None]) -> None:
+        await self.hass.async_add_executor_job(function)
+
+    async def async_restore(self) -> None:
+        """Load today's request count, basic data and the last charging sessions."""
+        stored = await self._store.async_load() or {}
+        self.budget = RequestBudget.from_dict(
+            stored.get("budget"), now=dt_util.utcnow, on_change=self._on_budget_change
+        )
+        self.client.budget = self.budget
+        basic = stored.get("basic_data")
+        self._basic_data = basic if isinstance(basic, dict) else {}
+        history = stored.get("history")
+        self._history = history if isinstance(history, dict) else {}
+        for vin, item in self._history.items():
+            session = item.get("session") if isinstance(item, dict) else None
+            self.charging_sessions[vin] = (
+                parse_session(session) if isinstance(session, dict) else None
+            )
+
+    def _store_data(self) -> dict[str, Any]:
+        return {
+            "budget": self.budget.as_dict(),
+            "basic_data": self._basic_data,
+            "history": self._history,
+        }
+
+    async def async_save(self) -> None:
+        """Write the store now (unload, setup retry)."""
+        await self._store.async_save(self._store_data())
+
+    def _on_budget_change(self, _budget: RequestBudget) -> None:
+        self._store.async_delay_save(self._store_data, STORAGE_SAVE_DELAY)
+
+    @callback
+    def _on_tokens(self, tokens: CarDataTokens) -> None:
+        """Persist every rotated token set at once: the old refresh token is dead now."""
+        entry = self.config_entry
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_TOKENS: tokens.as_dict()}
+        )
+
+    @callback
+    def _on_container(self, container_id: str | None) -> None:
+        entry = self.config_entry
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_CONTAINER_ID: container_id}
+        )
+
+    # --- REST --------------------------------------------------------------------------
+
+    async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
+        """The first picture from REST (later updates are pushed)."""
+        try:
+            if not self._loaded:
+                await self._async_initial_load()
+        except CarDataAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except CarDataQuotaError as err:
+            raise UpdateFailed(**_translated(err)) from err
+        except MyBMWAPIError as err:
+            raise UpdateFailed(**_translated(err)) from err
+        return dict(self.vehicles)
+
+    async def _async_initial_load(self) -> None:
+        """Mappings, basic data (cached across restarts), telematic data, charging history."""
+        mappings = await self.client.get_mappings()
+        now = self.now()
+        for mapping in mappings:
+            vin = mapping.vin
+            if vin not in self._basic_data:
+                try:
+                    self._basic_data[vin] = await self.client.get_basic_data(vin)
+                except (CarDataAuthError, CarDataQuotaError):
+                    raise
+                except MyBMWAPIError as err:
+                    LOGGER.debug("Basic data of a vehicle unavailable: %s", safe_error(err))
+            self.states.setdefault(
+                vin, CarDataVehicleState(vin, basic_data=dict(self._basic_data.get(vin, {})))
+            )
+        for vin in list(self.states):
+            await self._async_read_vehicle(vin)
+        self.vehicles = {vin: create_vehicle(state, now=now) for vin, state in self.states.items()}
+        self._loaded = True
+        await self._async_read_histories(now)
+
+    async def _async_read_vehicle(self, vin: str) -> bool:
+        """Read one vehicle's telematic data; account-wide errors propagate."""
+        try:
+            readings = await self.client.get_telematic_data(vin)
+        except (CarDataAuthError, CarDataQuotaError):
+            raise
+        except MyBMWAPIError as err:
+            LOGGER.debug("Telematic data of a vehicle unavailable: %s", safe_error(err))
+            return False
+        now = self.now()
+        self.states[vin].update(readings, received_at=now)
+        self.last_rest[vin] = now
+        if vin in self.vehicles:
+            update_vehicle(self.vehicles[vin], self.states[vin], now=now)
+        return True
+
+    def _affordable(self, requests: int) -> bool:
+        """Planned reads never touch the reserve."""
+        return self.budget.remaining - requests >= BUDGET_RESERVE
+
+    async def _async_read_histories(self, now: datetime) -> None:
+        """Charging history of each electric vehicle, once per UTC day, one page each."""
+        today = now.date().isoformat()
+        for vin, vehicle in self.vehicles.items():
+            item = self._history.get(vin)
+            if not vehicle.has_electric_drivetrain or (
+                isinstance(item, dict) and item.get("day") == today
+            ):
+                continue
+            if not self._affordable(1):
+                return
+            try:
+                sessions = await self.client.get_charging_history(
+                    vin, now - HISTORY_LOOKBACK, now, max_pages=1
+                )
+            except (CarDataAuthError, CarDataQuotaError):
+                raise
+            except MyBMWAPIError as err:
+                LOGGER.debug("Charging history unavailable: %s", safe_error(err))
+                continue
+            raw = newest_session(sessions)
+            self._history[vin] = {"day": today, "session": raw}
+            if raw is not None or vin not in self.charging_sessions:
+                self.charging_sessions[vin] = parse_session(raw) if raw is not None else None
+        self._store.async_delay_save(self._store_data, STORAGE_SAVE_DELAY)
+
+    def due_vehicles(self, now: datetime) -> list[str]:
+        """Vehicles neither the stream nor REST has updated for ``SILENT_REFRESH_AFTER``."""
+        due = []
+        for vin in self.states:
+            seen = [t for t in (self.last_message.get(vin), self.last_rest.get(vin)) if t]
+            if not seen or now - max(seen) >= SILENT_REFRESH_AFTER:
+                due.append(vin)
+        return due
+
+    @property
+    def next_refresh(self) -> datetime | None:
+        """When the next planned REST read falls due (while the stream stays silent)."""
+        times = []
+        for vin in self.states:
+            seen = [t for t in (self.last_message.get(vin), self.last_rest.get(vin)) if t]
+            if seen:
+                times.append(max(seen) + SILENT_REFRESH_AFTER)
+        return min(times, default=None)
+
+    async def async_check(self, now: datetime | None = None) -> None:
+        """The periodic look: REST reads for silent vehicles and the daily history, in budget."""
+        moment = now or self.now()
+        try:
+            for vin in self.due_vehicles(moment):
+                if not self._affordable(1):
+                    LOGGER.debug("CarData budget kept for the reserve; no planned read now")
+                    break
+                await self._async_read_vehicle(vin)
+            await self._async_read_histories(moment)
+        except CarDataAuthError:
+            self.config_entry.async_start_reauth(self.hass)
+            return
+        except CarDataQuotaError as err:
+            LOGGER.debug("CarData quota reached: %s", safe_error(err))
+        self.async_set_updated_data(dict(self.vehicles))
+
+    async def async_refresh_vehicle(self, vin: str) -> None:
+        """Read one vehicle now (service action); may use the reserve."""
+        if self.budget.remaining < 1:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="budget_exhausted",
+                translation_placeholders={
+                    "budget": str(self.budget.limit),
+                    "next_refresh": self.budget.next_reset().isoformat(),
+                },
+            )
+        try:
+            ok = await self._async_read_vehicle(vin)
+        except CarDataAuthError as err:
+            self.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
+        except CarDataQuotaError as err:
+            raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
+        if not ok:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="refresh_failed",
+                translation_placeholders={"error": "telematic data unavailable"},
+            )
+        self.async_set_updated_data(dict(self.vehicles))
+
+    async def async_run_command(self, vin: str, command: Any, *, service: str | None = None) -> Any:
+        """CarData is read-only."""
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="read_only")
+
+    async def async_vehicle_image(self, vin: str, view: VehicleViewDirection) -> bytes:
+        """The one rendering CarData offers (one request; the image entity caches it)."""
+        return await self.client.get_image(vin)
+
+    # --- stream ------------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Start the stream task and the periodic check (after the first refresh)."""
+        self._stream_task = self.config_entry.async_create_background_task(
+            self.hass, self._async_run_stream(), f"{DOMAIN} cardata stream"
+        )
+        self._unsub_check = async_track_time_interval(self.hass, self.async_check, CHECK_INTERVAL)
+
+    async def _async_run_stream(self) -> None:
+        try:
+            await self.stream.run()
+        except CarDataAuthError as err:
+            LOGGER.warning("CarData stream login rejected: %s", type(err).__name__)
+            self.config_entry.async_start_reauth(self.hass)
+
+    @property
+    def stream_running(self) -> bool:
+        """The stream task is alive (diagnostics, tests)."""
+        return self._stream_task is not None and not self._stream_task.done()
+
+    async def async_stop(self) -> None:
+        """Close the stream session and end its task."""
+        if self._unsub_check is not None:
+            self._unsub_check()
+            self._unsub_check = None
+        await self.stream.stop()
+        task, self._stream_task = self._stream_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def async_shutdown(self) -> None:
+        """Stop the stream with the coordinator (entry unload)."""
+        await self.async_stop()
+        await super().async_shutdown()
+
+    @callback
+    def _async_on_message(self, message: StreamMessage) -> None:
+        """Apply one pushed message and publish the vehicle at once."""
+        state = self.states.get(message.vin)
+        if state is None:
+            LOGGER.debug("Stream message for a vehicle without data mapping, ignored")
+            return
+        now = self.now()
+        self.messages_received += 1
+        self.last_message[message.vin] = now
+        if not state.apply_message(message, received_at=now):
+            return
+        update_vehicle(self.vehicles[message.vin], state, now=now)
+        self.async_set_updated_data(dict(self.vehicles))
+
+    @callback
+    def async_add_vehicle_listener(
+        self, on_new_vehicles: Callable[[list[MyBMWVehicle]], None]
+    ) -> CALLBACK_TYPE:
+        """Call back with the vehicles now and each one that appears later (as MyBMW)."""
+        known: set[str] = set()
+
+        @callback
+        def _check() -> None:
+            new = [vehicle for vin, vehicle in (self.data or {}).items() if vin not in known]
+            if new:
+                known.update(vehicle.vin for vehicle in new)
+                on_new_vehicles(new)
+
+        _check()
+        return self.async_add_listener(_check)
+
+
+def _translated(err: MyBMWAPIError, generic_key: str = "update_failed") -> dict[str, Any]:
+    key, placeholders = generic_key, {"error": safe_error(err)}
+    if isinstance(err, CarDataQuotaError):
+        if err.retry_at is not None:
+            retry_at = dt_util.as_local(err.retry_at).strftime("%Y-%m-%d %H:%M %Z").strip()
+            key, placeholders = "quota_exceeded", {"retry_at": retry_at}
+        else:
+            key, placeholders = "quota_exceeded_no_reset", {}
+    elif isinstance(err, CarDataAuthError):
+        key, placeholders = "auth_failed", {}
+    return {
+        "translation_domain": DOMAIN,
+        "translation_key": key,
+        "translation_placeholders": placeholders,
+    }
