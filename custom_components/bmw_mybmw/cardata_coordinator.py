@@ -41,6 +41,7 @@ from .cardata import (
     create_vehicle,
     update_vehicle,
 )
+from .cardata.endpoints import endpoints_from_env
 from .cardata.exceptions import CarDataAuthError, CarDataQuotaError
 from .cardata.stream import ConnectionFactory, MqttConnection
 from .charging_history import ChargingSession, newest_session, parse_session
@@ -123,12 +124,15 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         self.budget = RequestBudget(now=dt_util.utcnow, on_change=self._on_budget_change)
         self.planner = CarDataBudgetView(self)
         http = get_async_client(hass)
+        # BMW's hosts, or the loopback simulator's (CARDATA_SERVER_URL, CARDATA_STREAM_URL).
+        self.endpoints = endpoints_from_env()
         self.auth = CarDataAuth(
             config_entry.data[CONF_CLIENT_ID],
             tokens=CarDataTokens.from_dict(config_entry.data.get(CONF_TOKENS) or {}),
             httpx_client=http,
             on_tokens=self._on_tokens,
             now=dt_util.utcnow,
+            base_url=self.endpoints.auth_base_url,
         )
         self.client = CarDataClient(
             self.auth,
@@ -136,11 +140,14 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             budget=self.budget,
             container_id=config_entry.data.get(CONF_CONTAINER_ID),
             on_container=self._on_container,
+            base_url=self.endpoints.api_base_url,
         )
         self.stream = CarDataStream(
             self.auth,
             self._async_on_message,
             connection_factory=connection_factory or self._paho_connection,
+            host=self.endpoints.stream_host,
+            port=self.endpoints.stream_port,
             now=dt_util.utcnow,
         )
         self.states: dict[str, CarDataVehicleState] = {}
@@ -164,6 +171,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         return PahoConnection(
             client_id=tokens.gcid if tokens is not None else "",
             run_blocking=self._run_blocking,
+            tls=self.endpoints.stream_tls,
         )
 
     async def _run_blocking(self, function: Callable[[], None]) -> None:

@@ -32,6 +32,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .cardata import CarDataAuth, CarDataTokens, DeviceCode
+from .cardata.endpoints import endpoints_from_env
 from .cardata.exceptions import (
     CarDataAccessDeniedError,
     CarDataDeviceCodeExpiredError,
@@ -142,7 +143,8 @@ def _is_cardata(entry: ConfigEntry) -> bool:
 
 def cardata_auth(hass: HomeAssistant, client_id: str) -> CarDataAuth:
     """The login object of one device-code round (tests replace its clock and sleep)."""
-    return CarDataAuth(client_id, httpx_client=get_async_client(hass))
+    base_url = endpoints_from_env().auth_base_url  # loopback simulator override, if set
+    return CarDataAuth(client_id, httpx_client=get_async_client(hass), base_url=base_url)
 
 
 def _cardata_error(err: Exception) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 import logging
 import random
@@ -124,6 +124,7 @@ class PahoConnection:
         client_id: str = "",
         *,
         ssl_context: ssl.SSLContext | None = None,
+        tls: bool = True,
         keepalive: int = 60,
         connect_timeout: float = 30.0,
         client_factory: Callable[..., Any] | None = None,
@@ -133,9 +134,11 @@ class PahoConnection:
 
         ``run_blocking`` runs blocking calls off the event loop (default
         ``asyncio.to_thread``; Home Assistant passes its executor).
+        ``tls=False`` is only meant for a loopback demo broker (``CARDATA_STREAM_URL``).
         """
         self._client_id = client_id
         self._ssl_context = ssl_context
+        self._tls = tls
         self._keepalive = keepalive
         self._connect_timeout = connect_timeout
         self._client_factory = client_factory
@@ -187,7 +190,8 @@ class PahoConnection:
         self._client = client
 
         def open_session() -> None:
-            client.tls_set_context(self._ssl_context or ssl.create_default_context())
+            if self._tls:
+                client.tls_set_context(self._ssl_context or ssl.create_default_context())
             client.connect(host, port, self._keepalive)
             client.loop_start()
 
@@ -274,6 +278,9 @@ class CarDataStream:
       restarts after a session that delivered a message.
     * Login failures (refresh token expired...) end :meth:`run` with their
       :class:`~.exceptions.CarDataAuthError`.
+    * Sessions start at least ``min_session_interval`` seconds apart: an id
+      token whose expiry is already past (a wrong clock, a server handing out
+      stale tokens) would otherwise end every session at once, in a tight loop.
     """
 
     def __init__(
@@ -287,6 +294,7 @@ class CarDataStream:
         reconnect_margin: timedelta = timedelta(minutes=5),
         backoff: Backoff | None = None,
         max_auth_failures: int = 3,
+        min_session_interval: float = 30.0,
         on_connection_change: Callable[[bool], None] | None = None,
         now: Clock = utcnow,
         sleep: Sleep | None = None,
@@ -301,6 +309,7 @@ class CarDataStream:
         self.reconnect_margin = reconnect_margin
         self.backoff = backoff or Backoff()
         self.max_auth_failures = max_auth_failures
+        self.min_session_interval = min_session_interval
         self._on_connection_change = on_connection_change
         self._now = now
         self._sleep: Callable[[float], Awaitable[None]] = sleep or asyncio.sleep
@@ -338,6 +347,7 @@ class CarDataStream:
             connection = self._factory()
             self._connection = connection
             retry_later = self._healthy = False
+            started = self._now()
             try:
                 await connection.connect(self.host, self.port, tokens.gcid, tokens.id_token)
                 self.sessions += 1
@@ -363,11 +373,20 @@ class CarDataStream:
                 self._set_connected(False)
                 self._connection = None
                 await connection.disconnect()
-            if self._healthy:
-                failures = 0  # only a session that delivered data ends a failure series
-            if retry_later:
-                await self._wait(failures)
-                failures += 1
+            failures = await self._between_sessions(failures, retry_later, started)
+
+    async def _between_sessions(self, failures: int, retry_later: bool, started: datetime) -> int:
+        """Back off after a failure, pace a session that ended on its own; the new failure count."""
+        if self._healthy:
+            failures = 0  # only a session that delivered data ends a failure series
+        if retry_later:
+            await self._wait(failures)
+            return failures + 1
+        elapsed = (self._now() - started).total_seconds()
+        if not self._stopping and elapsed < self.min_session_interval:
+            _LOGGER.debug("Stream session ended after %.1f s, pausing before the next", elapsed)
+            await self._sleep(self.min_session_interval - elapsed)
+        return failures
 
     async def _wait(self, failures: int) -> None:
         await self._sleep(self.backoff.delay(failures, self._rand))

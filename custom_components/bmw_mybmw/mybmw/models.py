@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum as _StdStrEnum
 import logging
 import re
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, TypeVar
 
 _LOGGER = logging.getLogger(__name__)
 _ENUM_TOKEN = re.compile(r"[A-Za-z_]{1,40}")
@@ -24,16 +24,42 @@ class StrEnum(_StdStrEnum):
     """
 
     @classmethod
+    def lookup(cls, value: str) -> Self | None:
+        """The member for ``value`` (exact, then case-insensitive); ``None`` if unknown.
+
+        Plain dict look-ups instead of the enum call machinery: parsers call
+        this for every field, and it neither logs nor falls back to ``UNKNOWN``.
+        """
+        member = cls._value2member_map_.get(value)  # exact: what the API sends
+        if member is None:
+            member = _upper_table(cls).get(value.upper())
+        return member  # type: ignore[return-value]
+
+    @classmethod
     def _missing_(cls, value: object) -> Self | None:
         if isinstance(value, str):
-            wanted = value.upper()
-            for member in cls:
-                if member.value.upper() == wanted:
-                    return member
+            member = _upper_table(cls).get(value.upper())
+            if member is not None:
+                return member
         # Only enum-like tokens are logged: a misplaced VIN or coordinate never is.
         shown = value if isinstance(value, str) and _ENUM_TOKEN.fullmatch(value) else "?"
         _LOGGER.debug("Unknown %s value %r", cls.__name__, shown)
         return cls.__members__.get("UNKNOWN")
+
+
+_E = TypeVar("_E", bound=StrEnum)
+_UPPER_TABLES: dict[type[StrEnum], dict[str, Any]] = {}
+
+
+def _upper_table(cls: type[_E]) -> dict[str, _E]:
+    """Upper-cased value -> first such member of ``cls``, built once (members never change)."""
+    table = _UPPER_TABLES.get(cls)
+    if table is None:
+        table = {}
+        for member in cls:
+            table.setdefault(member.value.upper(), member)
+        _UPPER_TABLES[cls] = table
+    return table
 
 
 class ValueWithUnit(NamedTuple):

@@ -17,11 +17,12 @@ from .models import AnonymizedResponse
 
 _LOGGER = logging.getLogger(__name__)
 
-# Fractions longer than microseconds (the API sends up to 9 digits) and a
-# trailing "Z" are not accepted by datetime.fromisoformat on Python 3.10 and
-# older parsers; normalise them once here.
+# Older parsers (Python < 3.11 style) reject fractions longer than microseconds
+# (the API sends up to 9 digits), a lower-case "z" and a space before the
+# offset; the slow path normalises those before trying again.
 _FRACTION_RE = re.compile(r"(\.\d{1,6})\d*")
 _SPACE_TZ_RE = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
+_UTC = datetime.UTC
 
 
 def parse_datetime(value: Any) -> datetime.datetime | None:
@@ -30,28 +31,41 @@ def parse_datetime(value: Any) -> datetime.datetime | None:
     Naive values are taken as UTC, which is what the API means by them.
     Malformed input degrades to ``None`` so one bad field never breaks a vehicle.
     """
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if text[-1] in "zZ":
-            text = text[:-1] + "+00:00"
-        text = _FRACTION_RE.sub(lambda m: m.group(1), text, count=1)
-        text = _SPACE_TZ_RE.sub("", text)
+    if isinstance(value, str):
         try:
-            parsed = datetime.datetime.fromisoformat(text)
+            # Fast path: the API's usual ``2024-05-01T12:00:00.000Z`` parses as is.
+            parsed = datetime.datetime.fromisoformat(value)
         except ValueError:
-            _LOGGER.debug("Unparsable timestamp %r", value)
-            return None
+            loose = _parse_loose(value)
+            if loose is None:
+                return None
+            parsed = loose
+    elif isinstance(value, datetime.datetime):
+        parsed = value
     else:
         if value is not None:
             _LOGGER.debug("Timestamp of unexpected type %s", type(value).__name__)
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)
+    zone = parsed.tzinfo
+    if zone is None:
+        return parsed.replace(tzinfo=_UTC)
+    return parsed if zone is _UTC else parsed.astimezone(_UTC)
+
+
+def _parse_loose(value: str) -> datetime.datetime | None:
+    """Normalise what ``fromisoformat`` refused (blanks, ``z``, long fractions) and retry."""
+    text = value.strip()
+    if not text:
+        return None
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    text = _FRACTION_RE.sub(lambda m: m.group(1), text, count=1)
+    text = _SPACE_TZ_RE.sub("", text)
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        _LOGGER.debug("Unparsable timestamp (%d characters)", len(value))  # may hold a VIN
+        return None
 
 
 # Back-references that would make the encoder walk in circles (vehicle -> account -> vehicles).

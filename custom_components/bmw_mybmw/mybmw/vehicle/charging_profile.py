@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import copy
 from dataclasses import dataclass, field
 import datetime
 import logging
@@ -11,7 +10,17 @@ import re
 from typing import Any, Final, Self
 
 from ..models import StrEnum
-from .const import as_dict, as_list, get_bool, get_dict, get_int, get_str, parse_enum, state_of
+from .const import (
+    as_dict,
+    as_list,
+    copy_json,
+    get_bool,
+    get_dict,
+    get_int,
+    get_str,
+    parse_enum,
+    state_of,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -149,6 +158,8 @@ class ChargingProfile:
 
     ``charge_and_climate_timer_detail`` keeps the crccs object, which already
     has the command's shape; :meth:`format_for_remote_service` starts from it.
+    Like the timers, it shares the record's object rather than copying it at
+    every refresh: nothing here mutates it, and the command body is built new.
     """
 
     is_pre_entry_climatization_enabled: bool
@@ -173,7 +184,7 @@ class ChargingProfile:
         crccs = as_dict(vehicle_data.get("charging_settings"))
         limits_raw = get_dict(get_dict(crccs, "chargingSettingsDetail"), "acLimit").get("values")
         limits = (
-            [v for v in limits_raw if isinstance(v, int) and not isinstance(v, bool)]
+            [v for v in limits_raw if type(v) is int]  # JSON integers; excludes bool
             if isinstance(limits_raw, list)
             else None
         )
@@ -195,9 +206,7 @@ class ChargingProfile:
             ac_current_limit=get_int(get_dict(profile, "chargingSettings"), "acCurrentLimit"),
             ac_available_limits=limits,
             charging_preferences_service_pack=get_str(crccs, "servicePack"),
-            charge_and_climate_timer_detail=copy.deepcopy(detail)
-            if isinstance(detail, dict)
-            else None,
+            charge_and_climate_timer_detail=detail if isinstance(detail, dict) else None,
         )
 
     def format_for_remote_service(self) -> dict[str, Any]:
@@ -264,7 +273,7 @@ class ChargingProfile:
 
 
 def _normalise_timer(timer: dict[str, Any]) -> dict[str, Any]:
-    result = copy.deepcopy(timer)
+    result = copy_json(timer)
     if "time" in result:
         result["time"] = _normalise_payload_time(result["time"])
     return result

@@ -22,6 +22,7 @@ UNIT_LITERS: Final = "L"
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -34,13 +35,41 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+_CONTAINERS: Final = (dict, list)
+
+
+def copy_json(value: T) -> T:
+    """Deep copy of decoded JSON: dicts and lists are copied, other values are immutable.
+
+    Several times faster than ``copy.deepcopy``, which handles cycles and
+    arbitrary objects that decoded JSON never contains.
+    """
+    # Recursing only into containers: most items are leaves, and a call per leaf dominates.
+    if isinstance(value, dict):
+        return {  # type: ignore[return-value]
+            key: copy_json(item) if isinstance(item, _CONTAINERS) else item
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [  # type: ignore[return-value]
+            copy_json(item) if isinstance(item, _CONTAINERS) else item for item in value
+        ]
+    return value
+
+
 def get_dict(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Read a nested object; anything else becomes ``{}``."""
-    return as_dict(data.get(key))
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def to_number(value: Any) -> int | float | None:
     """Accept finite JSON numbers only (``True`` is not a number here)."""
+    kind = type(value)  # exact types first: what json.loads produces, and cheap to test
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -50,18 +79,22 @@ def to_number(value: Any) -> int | float | None:
 
 def to_int(value: Any) -> int | None:
     """Accept finite numbers and truncate floats to integers."""
+    if type(value) is int:  # the common case, without the generic checks
+        return value
     number = to_number(value)
     return None if number is None else int(number)
 
 
 def get_number(data: Mapping[str, Any], key: str) -> int | float | None:
     """Read a finite number from ``data[key]``."""
-    return to_number(data.get(key))
+    value = data.get(key)
+    return value if type(value) is int else to_number(value)  # ints: the common case
 
 
 def get_int(data: Mapping[str, Any], key: str) -> int | None:
     """Read an integer from ``data[key]``."""
-    return to_int(data.get(key))
+    value = data.get(key)
+    return value if type(value) is int else to_int(value)  # ints: the common case
 
 
 def get_bool(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
@@ -86,10 +119,15 @@ def parse_enum(enum_cls: type[E], value: Any, default: E | None = None) -> E | N
     """
     if value is None:
         return default
-    if not isinstance(value, str):
+    if isinstance(value, str):
+        # Exact match first, straight from the enum's own table: the API's usual case.
+        member = enum_cls._value2member_map_.get(value) or enum_cls.lookup(value)
+        if member is not None:
+            return member  # type: ignore[return-value]
+    else:
         value = f"<{type(value).__name__}>"
     try:
-        return enum_cls(value)  # StrEnum resolves case and unknown values
+        return enum_cls(value)  # unknown: StrEnum logs it and falls back to UNKNOWN
     except ValueError:  # an enum without UNKNOWN
         return default
 
@@ -105,6 +143,23 @@ def safe(parse: Callable[[], T], default: T, what: str) -> T:
     except Exception as err:  # malformed server data must never escape
         _LOGGER.debug("Could not parse %s: %s", what, type(err).__name__)
         return default
+
+
+def parse_part(parse: Callable[[D], T], data: D, fallback: Callable[[], T], what: str) -> T:
+    """Run one parser on ``data``; any exception degrades to ``fallback()``.
+
+    Like :func:`safe`, but the fallback is only built when needed and no
+    closure is created per call: this runs for every sub-model and list entry.
+    """
+    try:
+        return parse(data)
+    except Exception as err:  # malformed server data must never escape
+        _LOGGER.debug("Could not parse %s: %s", what, type(err).__name__)
+        return fallback()
+
+
+def none() -> None:
+    """Fallback for optional sub-models and skipped list entries."""
 
 
 class DriveTrainType(StrEnum):
@@ -149,7 +204,8 @@ def drive_train_of(vehicle_data: Mapping[str, Any]) -> DriveTrainType:
 
 def state_of(vehicle_data: Mapping[str, Any]) -> dict[str, Any]:
     """Return the ``state`` part of the merged record (``{}`` when unusable)."""
-    return as_dict(vehicle_data.get("state"))
+    state = vehicle_data.get("state")
+    return state if isinstance(state, dict) else {}
 
 
 def fetched_at_of(vehicle_data: Mapping[str, Any]) -> datetime.datetime | None:

@@ -112,12 +112,12 @@ def _region_of(vehicle_data: Mapping[str, Any]) -> Regions | None:
 
 
 def _update_timestamp(vehicle_data: Mapping[str, Any]) -> datetime.datetime | None:
-    stamps = [
-        parse_datetime(state_of(vehicle_data).get("lastFetched")),
-        parse_datetime(as_dict(vehicle_data.get("attributes")).get("lastFetched")),
-    ]
-    known = [stamp for stamp in stamps if stamp is not None]
-    return max(known) if known else None
+    """The newer of the state's and the profile's ``lastFetched``."""
+    from_state = parse_datetime(state_of(vehicle_data).get("lastFetched"))
+    from_profile = parse_datetime(as_dict(vehicle_data.get("attributes")).get("lastFetched"))
+    if from_state is None or from_profile is None:
+        return from_state or from_profile
+    return max(from_state, from_profile)
 
 
 @dataclass

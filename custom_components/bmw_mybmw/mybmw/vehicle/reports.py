@@ -17,13 +17,17 @@ from .const import (
     get_dict,
     get_int,
     get_str,
+    none,
     parse_enum,
+    parse_part,
     safe,
     state_of,
     to_int,
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+_NO_DISTANCE = ValueWithUnit(None, None)
 
 
 class ConditionBasedServiceStatus(StrEnum):
@@ -71,9 +75,7 @@ class ConditionBasedService:
             state=parse_enum(ConditionBasedServiceStatus, status)
             or ConditionBasedServiceStatus.UNKNOWN,
             due_date=parse_datetime(dateTime),
-            due_distance=ValueWithUnit(distance, UNIT_KM)
-            if distance
-            else ValueWithUnit(None, None),
+            due_distance=ValueWithUnit(distance, UNIT_KM) if distance else _NO_DISTANCE,
         )
 
 
@@ -89,20 +91,10 @@ class ConditionBasedServiceReport:
         """Build the report from ``state.requiredServices``."""
         messages: list[ConditionBasedService] = []
         for item in as_list(state_of(vehicle_data).get("requiredServices")):
-            if not isinstance(item, dict):
-                continue
-            service = safe(
-                lambda item=item: ConditionBasedService.from_api_entry(  # type: ignore[misc]
-                    type=item.get("type"),
-                    status=item.get("status"),
-                    dateTime=item.get("dateTime"),
-                    mileage=item.get("mileage"),
-                ),
-                None,
-                "service entry",
-            )
-            if service is not None:
-                messages.append(service)
+            if isinstance(item, dict):
+                service = parse_part(_service, item, none, "service entry")
+                if service is not None:
+                    messages.append(service)
         required = any(m.state is not ConditionBasedServiceStatus.OK for m in messages)
         return cls(messages=messages, is_service_required=required)
 
@@ -159,19 +151,10 @@ class CheckControlMessageReport:
         """Build the report from ``state.checkControlMessages``."""
         messages: list[CheckControlMessage] = []
         for item in as_list(state_of(vehicle_data).get("checkControlMessages")):
-            if not isinstance(item, dict):
-                continue
-            message = safe(
-                lambda item=item: CheckControlMessage.from_api_entry(  # type: ignore[misc]
-                    type=item.get("type"),
-                    severity=item.get("severity"),
-                    longDescription=item.get("longDescription"),
-                ),
-                None,
-                "check-control entry",
-            )
-            if message is not None and message.state is not CheckControlStatus.OK:
-                messages.append(message)
+            if isinstance(item, dict):
+                message = parse_part(_check_control, item, none, "check-control entry")
+                if message is not None and message.state is not CheckControlStatus.OK:
+                    messages.append(message)
         urgent = any(m.state is not CheckControlStatus.LOW for m in messages)
         return cls(messages=messages, has_check_control_messages=urgent)
 
@@ -205,6 +188,18 @@ class Headunit:
                 lambda: _software_version(software, attributes.get("year")), "", "software version"
             ),
         )
+
+
+def _service(item: Any) -> ConditionBasedService:
+    return ConditionBasedService.from_api_entry(
+        item.get("type"), item.get("status"), item.get("dateTime"), item.get("mileage")
+    )
+
+
+def _check_control(item: Any) -> CheckControlMessage:
+    return CheckControlMessage.from_api_entry(
+        item.get("type"), item.get("severity"), item.get("longDescription")
+    )
 
 
 def _software_version(software: dict[str, Any], model_year: Any) -> str:

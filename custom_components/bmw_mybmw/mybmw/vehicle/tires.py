@@ -9,7 +9,7 @@ import logging
 import re
 from typing import Any, Final, Self
 
-from .const import get_dict, get_int, safe, state_of
+from .const import get_dict, get_int, state_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,15 +23,15 @@ def parse_manufacturing_week(value: Any) -> datetime.date | None:
     2005): the reference library built the year "205" from such values and its
     ``ValueError`` aborted the whole refresh. Here a bad value gives ``None``.
     """
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if type(value) is int and 0 <= value <= 9999:  # the usual JSON form, no text round trip
+        week, year = divmod(value, 100)
+    elif isinstance(value, str) and _WEEK_RE.fullmatch(value.strip()):
+        # ASCII digits only: str.isdigit() accepts "¹" and "٤"
+        week, year = divmod(int(value.strip()), 100)
+    else:
         return None
-    text = str(value).strip()
-    if not _WEEK_RE.fullmatch(text):  # ASCII only: str.isdigit() accepts "¹" and "٤"
-        return None
-    text = text.zfill(4)
-    week, year = int(text[:2]), 2000 + int(text[2:])
     try:
-        return datetime.date.fromisocalendar(year, week, 1)
+        return datetime.date.fromisocalendar(2000 + year, week, 1)
     except ValueError:
         _LOGGER.debug("Invalid tire manufacturing week")
         return None
@@ -51,15 +51,12 @@ class Tire:
         """Parse ``{status, details?}``; each field degrades on its own."""
         status = get_dict(entry, "status")
         details = get_dict(entry, "details")
-        return cls(
-            current_pressure=get_int(status, "currentPressure"),
-            target_pressure=get_int(status, "targetPressure"),
-            season=get_int(details, "season"),
-            manufacturing_week=safe(
-                lambda: parse_manufacturing_week(details.get("manufacturingWeek")),
-                None,
-                "manufacturing week",
-            ),
+        return cls(  # positional, in field order: four of these per vehicle
+            get_int(status, "currentPressure"),
+            get_int(status, "targetPressure"),
+            get_int(details, "season"),
+            # Total (never raises), so it needs no safe() wrapper.
+            parse_manufacturing_week(details.get("manufacturingWeek")),
         )
 
 
@@ -76,16 +73,15 @@ class Tires:
     def from_vehicle_data(cls, vehicle_data: Mapping[str, Any]) -> Self | None:
         """Build from ``state.tireState``; ``None`` when the car reports no tires."""
         tire_state = get_dict(state_of(vehicle_data), "tireState")
-        wheels = {
-            name: Tire.from_api_entry(get_dict(tire_state, key))
-            for name, key in (
-                ("front_left", "frontLeft"),
-                ("front_right", "frontRight"),
-                ("rear_left", "rearLeft"),
-                ("rear_right", "rearRight"),
-            )
-            if isinstance(tire_state.get(key), dict)
-        }
-        if not wheels:
+        wheels = [_tire(tire_state.get(key)) for key in _WHEEL_KEYS]
+        if not any(wheels):
             return None
-        return cls(**wheels)
+        return cls(*wheels)
+
+
+_WHEEL_KEYS: Final = ("frontLeft", "frontRight", "rearLeft", "rearRight")
+"""API keys of :class:`Tires`' fields, in field order."""
+
+
+def _tire(entry: Any) -> Tire | None:
+    return Tire.from_api_entry(entry) if isinstance(entry, dict) else None

@@ -23,8 +23,9 @@ from .const import (
     get_dict,
     get_number,
     get_str,
+    none,
     parse_enum,
-    safe,
+    parse_part,
 )
 from .doors_windows import DoorsAndWindows
 from .fuel_and_battery import FuelAndBattery
@@ -101,18 +102,8 @@ class MyBMWVehicle:
         ``account.timezone`` are used, so tests may pass a small stand-in.
         """
         self.account = account
-        self.data: dict[str, Any] = {}
         self._remote_services: RemoteServices | None = None
-        self.fuel_and_battery = FuelAndBattery()
-        self.doors_and_windows = DoorsAndWindows()
-        self.vehicle_location = VehicleLocation()
-        self.condition_based_services = ConditionBasedServiceReport()
-        self.check_control_messages = CheckControlMessageReport()
-        self.headunit = Headunit()
-        self.tires: Tires | None = None
-        self.climate = Climate()
-        self.charging_profile: ChargingProfile | None = None
-        self.update_state(vehicle_base, vehicle_state, charging_settings, fetched_at)
+        self._build(vehicle_base, vehicle_state, charging_settings, fetched_at, None)
 
     def update_state(
         self,
@@ -122,40 +113,53 @@ class MyBMWVehicle:
         fetched_at: datetime.datetime | None = None,
     ) -> None:
         """Replace the record with new API answers and rebuild every sub-model."""
-        self.data = self.combine_data(
+        finder = self.vehicle_location.remote_service_position
+        self._build(vehicle_base, vehicle_state, charging_settings, fetched_at, finder)
+
+    def _build(
+        self,
+        vehicle_base: dict[str, Any],
+        vehicle_state: dict[str, Any] | None,
+        charging_settings: dict[str, Any] | None,
+        fetched_at: datetime.datetime | None,
+        previous_finder: dict[str, Any] | None,
+    ) -> None:
+        """Merge the answers and parse each sub-model on its own (see :meth:`update_state`)."""
+        self.data = data = self.combine_data(
             self.account, vehicle_base, vehicle_state, charging_settings, fetched_at
         )
-        data = self.data
-        previous_finder = self.vehicle_location.remote_service_position
-        self.fuel_and_battery = safe(
-            lambda: FuelAndBattery.from_vehicle_data(data), FuelAndBattery(), "fuel and battery"
+        self.fuel_and_battery = parse_part(
+            FuelAndBattery.from_vehicle_data, data, FuelAndBattery, "fuel and battery"
         )
-        self.doors_and_windows = safe(
-            lambda: DoorsAndWindows.from_vehicle_data(data), DoorsAndWindows(), "doors and windows"
+        self.doors_and_windows = parse_part(
+            DoorsAndWindows.from_vehicle_data, data, DoorsAndWindows, "doors and windows"
         )
-        self.vehicle_location = safe(
-            lambda: VehicleLocation.from_vehicle_data(data),
-            VehicleLocation(account_region=data.get("region")),
+        self.vehicle_location = parse_part(
+            VehicleLocation.from_vehicle_data,
+            data,
+            lambda: VehicleLocation(account_region=data.get("region")),
             "location",
         )
         if previous_finder:
             # A finder result outlives a state refresh while it is still newer.
             self.vehicle_location.set_remote_service_position(previous_finder)
-        self.condition_based_services = safe(
-            lambda: ConditionBasedServiceReport.from_vehicle_data(data),
-            ConditionBasedServiceReport(),
+        self.condition_based_services = parse_part(
+            ConditionBasedServiceReport.from_vehicle_data,
+            data,
+            ConditionBasedServiceReport,
             "condition based services",
         )
-        self.check_control_messages = safe(
-            lambda: CheckControlMessageReport.from_vehicle_data(data),
-            CheckControlMessageReport(),
+        self.check_control_messages = parse_part(
+            CheckControlMessageReport.from_vehicle_data,
+            data,
+            CheckControlMessageReport,
             "check-control messages",
         )
-        self.headunit = safe(lambda: Headunit.from_vehicle_data(data), Headunit(), "head unit")
-        self.tires = safe(lambda: Tires.from_vehicle_data(data), None, "tires")
-        self.climate = safe(lambda: Climate.from_vehicle_data(data), Climate(), "climate")
-        self.charging_profile = safe(
-            lambda: ChargingProfile.from_vehicle_data(data), None, "charging profile"
+        self.headunit = parse_part(Headunit.from_vehicle_data, data, Headunit, "head unit")
+        self.tires: Tires | None = parse_part(Tires.from_vehicle_data, data, none, "tires")
+        self.climate = parse_part(Climate.from_vehicle_data, data, Climate, "climate")
+        self.charging_profile: ChargingProfile | None = parse_part(
+            ChargingProfile.from_vehicle_data, data, none, "charging profile"
         )
 
     @staticmethod
@@ -172,11 +176,12 @@ class MyBMWVehicle:
         region}`` (plus ``timezone`` when the account has one): a second
         backend only has to produce this record.
         """
-        base = as_dict(vehicle_base)
+        attributes = dict(as_dict(vehicle_base))  # a shallow copy without the VIN
+        vin = attributes.pop("vin", None)
         answer = as_dict(vehicle_state)
         record: dict[str, Any] = {
-            "vin": base.get("vin") if isinstance(base.get("vin"), str) else "",
-            "attributes": {key: value for key, value in base.items() if key != "vin"},
+            "vin": vin if isinstance(vin, str) else "",
+            "attributes": attributes,
             "capabilities": get_dict(answer, "capabilities"),
             "state": get_dict(answer, "state"),
             "charging_settings": charging_settings if isinstance(charging_settings, dict) else None,
