@@ -126,14 +126,15 @@ class RemoteServiceStatus:
 class PollingPolicy:
     """When to ask for the event status: first delay, growing interval, cap, timeout.
 
-    The default polls after 3 s, 3 s, 4.5 s, 6.75 s, ... up to every 15 s, so a
-    slow car costs about 20 status calls within the 240 s timeout instead of 69.
+    The default polls after 3 s, 3 s, 4.5 s, 6.75 s, ... up to every 10 s, so a
+    slow car costs about 26 status calls within the 240 s timeout instead of 69,
+    and a car that answers within half a minute is seen within 10 s of it.
     """
 
     first_delay: float = 3.0
     interval: float = 3.0
     backoff: float = 1.5
-    max_interval: float = 15.0
+    max_interval: float = 10.0
     timeout: float = 240.0
 
     def delays(self) -> Any:
