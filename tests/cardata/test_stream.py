@@ -422,3 +422,43 @@ async def test_paho_connect_failures() -> None:
     await connection.connect("broker", 9000, "gcid", "t")
     with pytest.raises(StreamConnectionError, match="Subscribe failed"):
         await connection.subscribe("gcid/+")
+
+
+async def test_expired_id_token_does_not_spin(auth: CarDataAuth, cloud: CarDataCloud) -> None:
+    """A clock ahead of the token's expiry ends every session at once: sessions are paced."""
+    calls: list[float] = []
+    connections: list[FakeConnection] = []
+
+    def factory() -> FakeConnection:
+        if len(connections) > 10:
+            raise AssertionError("reconnect loop without a pause")
+        connections.append(FakeConnection(None, []))
+        return connections[-1]
+
+    async def sleep(seconds: float) -> None:
+        calls.append(seconds)
+        cloud.advance(seconds)
+        if len(calls) == 3:
+            await stream.stop()
+
+    stream = CarDataStream(
+        auth,
+        lambda m: None,
+        connection_factory=factory,
+        now=lambda: cloud.clock() + timedelta(hours=2),  # the id token is already past
+        sleep=sleep,
+        min_session_interval=30,
+    )
+    await asyncio.wait_for(stream.run(), 5)
+    assert calls == [30, 30, 30]
+    assert stream.sessions == 3
+    assert all(c.connected_with is not None for c in connections)
+
+
+async def test_paho_without_tls_for_a_loopback_broker() -> None:
+    client = FakePahoClient()
+    connection = paho_connection(client, tls=False)
+    await connection.connect("127.0.0.1", 1883, "gcid", "id-token")
+    assert ("connect", "127.0.0.1", 1883, 60) in client.calls
+    assert not any(isinstance(c, tuple) and c[0] == "tls" for c in client.calls)
+    await connection.disconnect()
