@@ -14,7 +14,9 @@ from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 import respx
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bmw_mybmw.const import (
     CONF_GCID,
@@ -29,6 +31,7 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
 )
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.respx_fake import mock_mybmw_api
+from tests.platform_helpers import make_cloud
 
 # The CarData side's fixtures (simulated CarData cloud, fake MQTT broker).
 pytest_plugins = ["tests.cardata_ha"]
@@ -55,9 +58,18 @@ def fast_remote_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cloud() -> MyBMWCloud:
-    """The default fleet: electric BMW, plug-in hybrid, combustion BMW, electric MINI."""
-    return MyBMWCloud(event_mode="poll", seed=1)
+def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
+    """The default fleet (electric BMW, plug-in hybrid, combustion BMW, electric MINI).
+
+    Parametrize it indirectly with "samples" to replay the recorded vehicles instead.
+    """
+    return make_cloud(getattr(request, "param", "fleet"))
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

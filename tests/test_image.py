@@ -9,7 +9,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
@@ -20,7 +19,6 @@ from tests.platform_helpers import (
     FLEETS,
     all_entities_enabled,  # noqa: F401 - fixture
     frozen_time,  # noqa: F401 - fixture
-    make_cloud,
     only_platform,
     read_only_entry,
     snapshot_entities,
@@ -28,18 +26,6 @@ from tests.platform_helpers import (
 )
 
 PICTURE = "image.i4_edrive40_picture"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
-    """The default fleet unless a test asks for the recorded samples."""
-    return make_cloud(getattr(request, "param", "fleet"))
 
 
 @pytest.mark.usefixtures("frozen_time", "all_entities_enabled")

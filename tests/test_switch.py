@@ -16,7 +16,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from simulator.cloud import MyBMWCloud
@@ -29,23 +28,10 @@ from tests.platform_helpers import (
     all_entities_enabled,  # noqa: F401 - fixture
     entity_ids,
     frozen_time,  # noqa: F401 - fixture
-    make_cloud,
     only_platform,
     read_only_entry,
     unique_ids,
 )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format (ids as ANY), stored in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def cloud(request: pytest.FixtureRequest) -> MyBMWCloud:
-    """The default fleet unless a test asks for the recorded samples."""
-    return make_cloud(getattr(request, "param", "fleet"))
 
 
 @pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
