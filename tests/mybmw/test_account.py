@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import respx
 
+from custom_components.bmw_mybmw.mybmw import account as account_module
 from custom_components.bmw_mybmw.mybmw.account import MyBMWAccount
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from custom_components.bmw_mybmw.mybmw.const import CarBrands
@@ -367,3 +368,17 @@ async def test_responses_are_recorded_for_the_account(
     ]
     assert len(set(names)) == len(names)
     assert not any(EV in name for name in names)
+
+
+def test_local_time_zone_is_kept_for_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing reads the zone once per vehicle; it is looked up again only after a minute."""
+    account = MyBMWAccount("u", "p", Regions.REST_OF_WORLD)
+    clock = [1000.0]
+    monkeypatch.setattr(account_module.time, "monotonic", lambda: clock[0])
+    first = account.timezone
+    stale = datetime.timezone(datetime.timedelta(hours=5))
+    account._local_zone = (clock[0], stale)
+    clock[0] += 30
+    assert account.timezone is stale  # still cached
+    clock[0] += 31
+    assert account.timezone == first  # looked up again

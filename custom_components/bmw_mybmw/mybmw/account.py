@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import datetime
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -38,6 +39,8 @@ LIST_BRANDS = (CarBrands.BMW, CarBrands.MINI, CarBrands.TOYOTA)
 """Each brand has its own vehicle list; the brand is chosen by ``x-user-agent``."""
 
 ChargingDetailsPolicy = Callable[[MyBMWVehicle], bool]
+
+_LOCAL_ZONE_MAX_AGE = 60.0  # seconds
 
 # Errors that concern the whole account: stop at once instead of trying the next vehicle.
 _ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWCaptchaMissingError, MyBMWQuotaError, MyBMWBlockedError)
@@ -108,6 +111,7 @@ class MyBMWAccount:
         self.username = config.authentication.username
         self.region = config.authentication.region
         self._vehicles: dict[str, MyBMWVehicle] = {}
+        self._local_zone: tuple[float, datetime.tzinfo] | None = None
         self._records: dict[str, _VehicleRecord] = {}
         self._listed_brands: tuple[CarBrands, ...] | None = None
         self._missing_profiles: dict[str, CarBrands] = {}
@@ -134,9 +138,17 @@ class MyBMWAccount:
 
     @property
     def timezone(self) -> datetime.tzinfo:
-        """The local time zone of this machine."""
-        tzinfo = datetime.datetime.now().astimezone().tzinfo
-        return tzinfo or datetime.UTC
+        """The local time zone of this machine.
+
+        Every vehicle reads it while parsing; looking it up costs more than a
+        small parser, so it is kept for a minute (long enough to be cheap, short
+        enough to follow a daylight-saving change).
+        """
+        now = time.monotonic()
+        if self._local_zone is None or now - self._local_zone[0] > _LOCAL_ZONE_MAX_AGE:
+            tzinfo = datetime.datetime.now().astimezone().tzinfo or datetime.UTC
+            self._local_zone = (now, tzinfo)
+        return self._local_zone[1]
 
     @property
     def utcdiff(self) -> int:
