@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import datetime as datetime_module
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun import freeze_time
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from simulator.cloud import QUOTA_EXEMPT, Clock, MyBMWCloud
@@ -97,7 +100,12 @@ def main() -> None:
     hours = 24.0
     fleets = (1, 3) if args.quick else FLEETS
     results: dict[str, Any] = {}
-    with freeze_time(START) as frozen:
+    # Home Assistant's dt_util.utcnow is bound to the real datetime class at import, so
+    # freezegun alone does not move it; follow the frozen clock through a late lookup.
+    with (
+        freeze_time(START) as frozen,
+        patch.object(dt_util, "utcnow", lambda: datetime_module.datetime.now(UTC)),
+    ):
         for n in fleets:
             for kind in ("ours", "core"):
                 row = asyncio.run(simulate(kind, n, frozen, hours))

@@ -67,6 +67,11 @@ MyBMWConfigEntry: TypeAlias = ConfigEntry["MyBMWCoordinator"]
 _VIN_RE = re.compile(r"\b[A-HJ-NPR-Z0-9]{3}[A-Z0-9]{14}\b")
 
 
+def _now() -> datetime:
+    """Home Assistant's clock, looked up at each call so a replaced clock is followed."""
+    return dt_util.utcnow()
+
+
 def budget_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Where one account's request count and quota pause survive restarts."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
@@ -126,7 +131,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         self._next_full_load: datetime | None = None
         self.planner = RefreshPlanner(
             int(config_entry.options.get(CONF_DAILY_REQUEST_BUDGET, DEFAULT_DAILY_BUDGET)),
-            clock=dt_util.utcnow,
+            clock=_now,
             active_interval=region_interval,
         )
         self._store = budget_store(hass, config_entry.entry_id)
