@@ -53,7 +53,7 @@ from .const import (
     LOGGER,
     STORAGE_SAVE_DELAY,
 )
-from .coordinator import CommandProgress, budget_store, safe_error
+from .coordinator import CommandProgress, budget_store, hass_utcnow, safe_error
 from .mybmw.models import MyBMWAPIError
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.vehicle import VehicleViewDirection
@@ -121,7 +121,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         self.options: dict[str, Any] = dict(config_entry.options)
         self.command_progress: dict[str, CommandProgress] = {}
         self.charging_sessions: dict[str, ChargingSession | None] = {}
-        self.budget = RequestBudget(now=dt_util.utcnow, on_change=self._on_budget_change)
+        self.budget = RequestBudget(now=hass_utcnow, on_change=self._on_budget_change)
         self.planner = CarDataBudgetView(self)
         http = get_async_client(hass)
         # BMW's hosts, or the loopback simulator's (CARDATA_SERVER_URL, CARDATA_STREAM_URL).
@@ -131,7 +131,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             tokens=CarDataTokens.from_dict(config_entry.data.get(CONF_TOKENS) or {}),
             httpx_client=http,
             on_tokens=self._on_tokens,
-            now=dt_util.utcnow,
+            now=hass_utcnow,
             base_url=self.endpoints.auth_base_url,
         )
         self.client = CarDataClient(
@@ -148,7 +148,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             connection_factory=connection_factory or self._paho_connection,
             host=self.endpoints.stream_host,
             port=self.endpoints.stream_port,
-            now=dt_util.utcnow,
+            now=hass_utcnow,
         )
         self.states: dict[str, CarDataVehicleState] = {}
         self.vehicles: dict[str, CarDataVehicle] = {}
@@ -161,8 +161,6 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         self._stream_task: asyncio.Task[None] | None = None
         self._unsub_check: CALLBACK_TYPE | None = None
         self._loaded = False
-        self.now: Callable[[], datetime] = dt_util.utcnow
-        """The clock of the REST plan (benchmarks simulate days with it)."""
 
     # --- persistence ----------------------------------------------------------------
 
@@ -181,7 +179,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         """Load today's request count, basic data and the last charging sessions."""
         stored = await self._store.async_load() or {}
         self.budget = RequestBudget.from_dict(
-            stored.get("budget"), now=dt_util.utcnow, on_change=self._on_budget_change
+            stored.get("budget"), now=hass_utcnow, on_change=self._on_budget_change
         )
         self.client.budget = self.budget
         basic = stored.get("basic_data")
@@ -243,7 +241,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
     async def _async_initial_load(self) -> None:
         """Mappings, basic data (cached across restarts), telematic data, charging history."""
         mappings = await self.client.get_mappings()
-        now = self.now()
+        now = hass_utcnow()
         for mapping in mappings:
             vin = mapping.vin
             if vin not in self._basic_data:
@@ -271,7 +269,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         except MyBMWAPIError as err:
             LOGGER.debug("Telematic data of a vehicle unavailable: %s", safe_error(err))
             return False
-        now = self.now()
+        now = hass_utcnow()
         self.states[vin].update(readings, received_at=now)
         self.last_rest[vin] = now
         if vin in self.vehicles:
@@ -329,7 +327,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
 
     async def async_check(self, now: datetime | None = None) -> None:
         """The periodic look: REST reads for silent vehicles and the daily history, in budget."""
-        moment = now or self.now()
+        moment = now or hass_utcnow()
         try:
             for vin in self.due_vehicles(moment):
                 if not self._affordable(1):
@@ -424,7 +422,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         if state is None:
             LOGGER.debug("Stream message for a vehicle without data mapping, ignored")
             return
-        now = self.now()
+        now = hass_utcnow()
         self.messages_received += 1
         self.last_message[message.vin] = now
         if not state.apply_message(message, received_at=now):

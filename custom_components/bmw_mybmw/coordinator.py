@@ -67,7 +67,7 @@ MyBMWConfigEntry: TypeAlias = ConfigEntry["MyBMWCoordinator"]
 _VIN_RE = re.compile(r"\b[A-HJ-NPR-Z0-9]{3}[A-Z0-9]{14}\b")
 
 
-def _now() -> datetime:
+def hass_utcnow() -> datetime:
     """Home Assistant's clock, looked up at each call so a replaced clock is followed."""
     return dt_util.utcnow()
 
@@ -131,7 +131,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         self._next_full_load: datetime | None = None
         self.planner = RefreshPlanner(
             int(config_entry.options.get(CONF_DAILY_REQUEST_BUDGET, DEFAULT_DAILY_BUDGET)),
-            clock=_now,
+            clock=hass_utcnow,
             active_interval=region_interval,
         )
         self._store = budget_store(hass, config_entry.entry_id)
