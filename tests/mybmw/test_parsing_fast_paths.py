@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from custom_components.bmw_mybmw.mybmw.utils import parse_datetime
-from custom_components.bmw_mybmw.mybmw.vehicle import doors_windows
 from custom_components.bmw_mybmw.mybmw.vehicle.const import (
     copy_json,
     get_int,
@@ -100,22 +99,20 @@ def test_manufacturing_week_int_and_text_agree() -> None:
     assert parse_manufacturing_week(9921) is None  # week 99 does not exist
 
 
-def test_shared_lids_are_equal_values_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lids_are_own_objects_per_parse() -> None:
+    """Models are plain dataclasses like the reference's: no two parses share an object."""
     state = {"doorsState": {"hood": "OPEN", "trunk": "closed", "leftFront": "NEW_STATE"}}
     record = {"state": state}
     first = DoorsAndWindows.from_vehicle_data(record)
     second = DoorsAndWindows.from_vehicle_data(record)
     assert first.lids == second.lids
-    assert first.lids[0] is second.lids[0]  # known states are shared
-    assert [lid.state for lid in first.lids] == [
+    first.lids[0].state = LidState.CLOSED  # a caller's change stays in its own model
+    assert second.lids[0].state is LidState.OPEN
+    assert [lid.state for lid in second.lids] == [
         LidState.OPEN,
         LidState.CLOSED,
         LidState.UNKNOWN,
     ]
-    # A window and a lid with the same name and state stay of their own kind.
     windows = DoorsAndWindows.from_vehicle_data({"state": {"windowsState": {"hood": "OPEN"}}})
     assert type(windows.windows[0]) is Window
     assert type(first.lids[0]) is Lid
-    monkeypatch.setattr(doors_windows, "_SHARED_OPENINGS_MAX", 1)
-    DoorsAndWindows.from_vehicle_data({"state": {"doorsState": {"a": "OPEN", "b": "OPEN"}}})
-    assert len(doors_windows._SHARED_OPENINGS) == 1

@@ -22,7 +22,7 @@ class ClimateActivityState(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Climate:
     """Climate control state; ``None`` activity when the car reports none."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import logging
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from ..models import StrEnum
 from .const import get_dict, get_str, parse_enum, safe, state_of
@@ -37,7 +37,7 @@ class LockState(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lid:
     """A door, the hood, the trunk or the sun roof.
 
@@ -51,7 +51,7 @@ class Lid:
     def __post_init__(self) -> None:
         if not isinstance(self.state, LidState):  # the parsers pass members already
             parsed = parse_enum(LidState, self.state, LidState.UNKNOWN)
-            object.__setattr__(self, "state", parsed)
+            self.state = parsed
 
     @property
     def is_closed(self) -> bool:
@@ -59,7 +59,7 @@ class Lid:
         return self.state is LidState.CLOSED
 
 
-@dataclass(frozen=True)
+@dataclass
 class Window(Lid):
     """A window; same states as a lid."""
 
@@ -115,37 +115,16 @@ class DoorsAndWindows:
 
 L = TypeVar("L", bound="Lid")
 
-# Lids are immutable and the API uses a handful of names and states, so equal
-# ones are shared instead of being rebuilt for every vehicle and refresh.
-# Keyed by (kind, name, raw state); the value is of that kind.
-_SHARED_OPENINGS: dict[tuple[type[Lid], str, str], Any] = {}
-_SHARED_OPENINGS_MAX: Final = 256  # names come from the server: keep the table bounded
-
 
 def _openings(source: dict[str, Any], kind: type[L]) -> list[L]:
     result: list[L] = []
     for name, value in source.items():
         if name in _COMBINED_KEYS or not isinstance(name, str):
             continue
-        opening = _SHARED_OPENINGS.get((kind, name, value)) if isinstance(value, str) else None
-        if opening is None:
-            opening = _new_opening(kind, name, value)
-            if opening is None:  # INVALID: the car has no such opening
-                continue
-        result.append(opening)
+        state = parse_enum(LidState, value, LidState.UNKNOWN) or LidState.UNKNOWN
+        if state is not LidState.INVALID:  # INVALID: the car has no such opening
+            result.append(kind(name, state))
     return result
-
-
-def _new_opening(kind: type[L], name: str, value: Any) -> L | None:
-    state = parse_enum(LidState, value, LidState.UNKNOWN) or LidState.UNKNOWN
-    if state is LidState.INVALID:
-        return None
-    opening = kind(name, state)
-    if isinstance(value, str) and state is not LidState.UNKNOWN:  # unknown ones stay logged
-        if len(_SHARED_OPENINGS) >= _SHARED_OPENINGS_MAX:
-            _SHARED_OPENINGS.clear()
-        _SHARED_OPENINGS[(kind, name, value)] = opening
-    return opening
 
 
 def _roof(roof: dict[str, Any]) -> Lid | None:

@@ -50,7 +50,7 @@ class CheckControlStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConditionBasedService:
     """One entry of ``requiredServices`` (oil, brake fluid, inspection, ...)."""
 
@@ -115,7 +115,7 @@ class ConditionBasedServiceReport:
         return min(dated, key=lambda pair: (pair[0], pair[1].service_type))[1]
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckControlMessage:
     """A check-control message (e.g. low tire pressure)."""
 

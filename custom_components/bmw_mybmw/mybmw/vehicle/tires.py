@@ -37,7 +37,7 @@ def parse_manufacturing_week(value: Any) -> datetime.date | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tire:
     """One tire: pressures in kPa, season code and manufacturing week."""
 
@@ -60,7 +60,7 @@ class Tire:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tires:
     """The four tires; a wheel the API does not report is ``None``."""
 
