@@ -8,7 +8,7 @@ import logging
 from typing import Any, Self, TypeVar
 
 from ..models import StrEnum
-from .const import get_dict, get_str, parse_enum, safe, state_of
+from .const import get_dict, get_str, parse_enum, state_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,8 +50,7 @@ class Lid:
 
     def __post_init__(self) -> None:
         if not isinstance(self.state, LidState):  # the parsers pass members already
-            parsed = parse_enum(LidState, self.state, LidState.UNKNOWN)
-            self.state = parsed
+            self.state = parse_enum(LidState, self.state, LidState.UNKNOWN) or LidState.UNKNOWN
 
     @property
     def is_closed(self) -> bool:
@@ -78,14 +77,12 @@ class DoorsAndWindows:
         state = state_of(vehicle_data)
         doors = get_dict(state, "doorsState")
         lock = parse_enum(LockState, doors.get("combinedSecurityState"), LockState.UNKNOWN)
-        lids: list[Lid] = safe(lambda: _openings(doors, Lid), [], "lids")
-        roof = safe(lambda: _roof(get_dict(state, "roofState")), None, "roof")
+        # The readers below are total (never raise), so they need no safe() wrapper.
+        lids = _openings(doors, Lid)
+        roof = _roof(get_dict(state, "roofState"))
         if roof is not None:
             lids.append(roof)
-        no_windows: list[Window] = []
-        windows = safe(
-            lambda: _openings(get_dict(state, "windowsState"), Window), no_windows, "windows"
-        )
+        windows = _openings(get_dict(state, "windowsState"), Window)
         return cls(
             door_lock_state=lock if lock is not None else LockState.UNKNOWN,
             lids=lids,
