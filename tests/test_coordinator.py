@@ -18,7 +18,8 @@ from custom_components.bmw_mybmw.const import (
     CONF_GCID,
     CONF_REFRESH_TOKEN,
     DOMAIN,
-    FULL_LOAD_INTERVAL,
+    PROFILE_RELOAD_INTERVAL,
+    RELIST_INTERVAL,
     SCAN_INTERVALS,
 )
 from custom_components.bmw_mybmw.coordinator import CommandProgress, MyBMWCoordinator
@@ -202,11 +203,13 @@ async def test_fleet_changes_without_reload(
     assert cloud.count("vehicle_list") == 0
     assert new_spec.vin not in coordinator.data
 
-    freezer.tick(FULL_LOAD_INTERVAL)
+    freezer.tick(RELIST_INTERVAL)
     async_fire_time_changed(hass)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert cloud.count("vehicle_list") > 0
+    # Only the new car's profile is read; the known ones wait for the weekly reload.
+    assert [r.vin for r in cloud.requests_for("profile")] == [new_spec.vin]
     assert set(coordinator.data) == {vin for vin in cloud.vehicles if vin != gone}
     assert init_integration.state is ConfigEntryState.LOADED
 
@@ -219,6 +222,12 @@ async def test_fleet_changes_without_reload(
     cloud.reset_requests()
     await coordinator.async_refresh()
     assert cloud.count("vehicle_list") == 0
+
+    # A week after setup the re-listing reads every profile again (software updates).
+    freezer.tick(PROFILE_RELOAD_INTERVAL - RELIST_INTERVAL)
+    cloud.reset_requests()
+    await coordinator.async_refresh()
+    assert {r.vin for r in cloud.requests_for("profile")} == set(coordinator.data)
 
 
 async def test_foreign_devices_are_kept(

@@ -14,9 +14,11 @@ from custom_components.bmw_mybmw.mybmw.vehicle.climate import ClimateActivitySta
 from custom_components.bmw_mybmw.mybmw.vehicle.fuel_and_battery import ChargingState
 from custom_components.bmw_mybmw.refresh_planner import (
     ACTIVE_INTERVAL,
+    BATCH_WINDOW,
     CHARGING_DETAILS_MAX_AGE,
     COMMAND_WINDOW,
     IDLE_INTERVAL,
+    IDLE_MAX_INTERVAL,
     PAUSE_BLOCKED,
     PLUGGED_CHARGING_DETAILS_MAX_AGE,
     RESET_MARGIN,
@@ -72,16 +74,23 @@ class DayResult:
     used: int = 0
     intervals: dict[str, list[timedelta]] = field(default_factory=dict)
     charging_details: int = 0
+    reads: dict[str, int] = field(default_factory=dict)
 
 
-def simulate_day(vehicles: int, budget: int = 100, commands: int = 0) -> DayResult:
+def simulate_day(
+    vehicles: int, budget: int = 100, commands: int = 0, movers: int | None = None
+) -> DayResult:
     """Poll exactly when the planner says, spending what a refresh really sends.
 
-    Every refresh reads each car's state and its charging details when the
-    planner wants them; token renewals (2 calls every 8 h) and a few commands
-    (5 calls each) are spent on top, as the client would.
+    Each wake-up reads the cars the planner says are due: their state, and their
+    charging details when the planner wants them; token renewals (2 calls every
+    8 h) and a few commands (5 calls each) are spent on top, as the client would.
+    The first ``movers`` cars (default: all) follow the day's phases; the others
+    stay parked.
     """
     planner, clock = planner_at(budget=budget)
+    movers = vehicles if movers is None else movers
+    vins = [f"VIN{i:014d}" for i in range(vehicles)]
     end = MIDNIGHT + timedelta(days=1)
     result = DayResult()
     mileage = 1000.0
@@ -97,27 +106,30 @@ def simulate_day(vehicles: int, budget: int = 100, commands: int = 0) -> DayResu
             next_token_renewal += timedelta(hours=8)
         while command_times and clock.now >= command_times[0]:
             command_times.pop(0)
-            planner.note_command()
+            planner.note_command(vins[0])
             for _ in range(5):
                 planner.record_request()
         snapshots = {
-            f"VIN{i:014d}": VehicleSnapshot(
-                mileage=mileage,
-                position=(48.0 + mileage / 1e5, 11.0),
-                charging=phase == "charging",
-                plugged_in=phase in ("charging", "plugged"),
+            vin: VehicleSnapshot(
+                mileage=mileage if index < movers else 500.0,
+                position=(48.0 + mileage / 1e5, 11.0) if index < movers else (48.0, 11.0),
+                charging=index < movers and phase == "charging",
+                plugged_in=index < movers and phase in ("charging", "plugged"),
                 charging_details_supported=True,
             )
-            for i in range(vehicles)
+            for index, vin in enumerate(vins)
         }
-        for index, (vin, snapshot) in enumerate(snapshots.items()):
+        read = planner.due() or vins
+        for index, vin in enumerate(read):
             planner.record_request()  # state
-            if planner.wants_charging_details(vin, snapshot, pending_states=vehicles - index - 1):
+            result.reads[vin] = result.reads.get(vin, 0) + 1
+            pending = len(read) - index - 1
+            if planner.wants_charging_details(vin, snapshots[vin], pending_states=pending):
                 planner.record_request()
                 result.charging_details += 1
         result.max_used = max(result.max_used, planner.used)
-        active = planner.observe(snapshots)
-        delay = planner.plan(cost=planner.expected_cost(snapshots.values()), active=active)
+        planner.observe({vin: snapshots[vin] for vin in read})
+        delay = planner.plan(snapshots, read=read)
         result.refreshes.append((clock.now, phase))
         result.intervals.setdefault(phase, []).append(delay)
         assert planner.next_refresh == clock.now + delay
@@ -135,8 +147,8 @@ def test_budget_never_exceeded_over_a_day(vehicles: int, commands: int) -> None:
     assert result.used <= 100
     # The budget is used, not hoarded: most of what polling may spend is spent.
     assert result.used >= 100 - reserve_for(100) - 2 * vehicles - 15
-    # Never faster than the former fixed interval, except to land right after the reset.
-    assert min(d for ds in result.intervals.values() for d in ds[:-1]) >= ACTIVE_INTERVAL
+    # No car is read more often than the former fixed interval allowed.
+    assert max(result.reads.values()) <= 24 * 60 / 5
 
 
 @pytest.mark.parametrize("budget", [20, 37, 250])
@@ -157,11 +169,20 @@ def test_driving_and_charging_poll_more_often_than_parked() -> None:
 
 
 def test_ten_cars_spread_the_day() -> None:
-    """With ten cars one refresh costs ten calls: a handful of refreshes, spread out."""
+    """With ten cars each is read a handful of times, spread over the day."""
     result = simulate_day(10)
+    assert all(4 <= reads <= 10 for reads in result.reads.values())
     times = [t for t, _ in result.refreshes]
-    assert 4 <= len(times) <= 10
     assert max(times) >= MIDNIGHT + timedelta(hours=12)
+
+
+def test_the_car_that_moves_gets_the_reads() -> None:
+    """One of ten cars drives and charges: it is read far more often than the parked nine."""
+    result = simulate_day(10, movers=1)
+    assert result.max_used <= 100
+    mover, *parked = result.reads.values()
+    assert mover >= 3 * max(parked)
+    assert min(parked) >= 2  # parked cars are still looked at
 
 
 def test_charging_details_only_when_they_can_change() -> None:
@@ -225,12 +246,13 @@ def test_spent_budget_waits_for_the_reset() -> None:
         planner.record_request()
     assert not planner.can_spend(1)
     assert planner.can_spend(reserve_for(100), use_reserve=True)
-    delay = planner.plan(cost=1, active=True)
+    delay = planner.plan({"A": EV}, read=["A"])
     assert delay == timedelta(hours=9) + RESET_MARGIN
     assert planner.next_refresh == MIDNIGHT + timedelta(days=1) + RESET_MARGIN
     clock.advance(delay)
+    assert planner.due() == ["A"]
     assert planner.can_spend(1)
-    assert planner.plan(cost=1, active=True) < timedelta(hours=1)
+    assert planner.plan({"A": EV}, read=["A"]) < timedelta(hours=1)
 
 
 def test_quota_pause_until_the_servers_reset() -> None:
@@ -238,10 +260,10 @@ def test_quota_pause_until_the_servers_reset() -> None:
     retry_at = MIDNIGHT + timedelta(days=1)
     planner.pause_until(retry_at)
     assert planner.is_paused
-    assert planner.plan(cost=1, active=True) == timedelta(hours=3)
+    assert planner.plan({"A": EV}, read=["A"]) == timedelta(hours=3)
     clock.advance(timedelta(hours=2, minutes=59))
     assert planner.is_paused
-    assert planner.plan(cost=1, active=False) == timedelta(minutes=1)
+    assert planner.plan({"A": EV}) == timedelta(minutes=1)
     clock.advance(timedelta(minutes=1))
     assert not planner.is_paused
     assert planner.paused_until is None
@@ -250,13 +272,40 @@ def test_quota_pause_until_the_servers_reset() -> None:
 def test_plan_is_at_least_one_second() -> None:
     planner, clock = planner_at()
     planner.pause_until(clock.now + timedelta(milliseconds=10))
-    assert planner.plan(cost=1, active=False) == timedelta(seconds=1)
+    assert planner.plan({"A": EV}) == timedelta(seconds=1)
 
 
 def test_idle_plan_never_passes_the_reset() -> None:
     """Shortly before midnight the next poll is right after the fresh budget arrives."""
     planner, _ = planner_at(datetime(2025, 6, 1, 23, 50, tzinfo=UTC))
-    assert planner.plan(cost=1, active=False) == timedelta(minutes=10) + RESET_MARGIN
+    assert planner.plan({"A": EV}, read=["A"]) == timedelta(minutes=10) + RESET_MARGIN
+
+
+def test_an_account_without_cars_looks_again_within_hours() -> None:
+    planner, _ = planner_at(datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
+    assert planner.plan({}) == IDLE_MAX_INTERVAL
+    assert planner.due() == []
+
+
+def test_new_cars_are_due_at_once_and_leavers_are_forgotten() -> None:
+    planner, clock = planner_at(datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
+    planner.plan({"A": EV}, read=["A"])
+    assert planner.due() == []
+    assert planner.plan({"A": EV, "B": EV}) == timedelta(seconds=1)
+    assert planner.due() == ["B"]
+    planner.plan({"A": EV, "B": EV}, read=["B"])
+    clock.advance(BATCH_WINDOW)
+    planner.plan({"B": EV})
+    assert "A" not in planner.due()
+
+
+def test_cars_due_close_together_are_read_together() -> None:
+    planner, clock = planner_at(datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
+    planner.plan({"A": EV, "B": EV}, read=["A"])
+    clock.advance(BATCH_WINDOW / 2)
+    delay = planner.plan({"A": EV, "B": EV}, read=["B"])
+    clock.advance(delay - timedelta(seconds=1))  # Home Assistant's timer may fire early
+    assert planner.due() == ["A", "B"]
 
 
 # ------------------------------------------------------------------ activity
@@ -274,23 +323,32 @@ def test_activity_signals() -> None:
     assert planner.observe(relocated)
     assert planner.observe({"A": VehicleSnapshot(mileage=1010, climate_running=True)})
     planner.observe(relocated)
-    planner.note_command()
+    planner.note_command("A")
     assert planner.observe(relocated)
+    assert not planner.observe({"B": EV})  # another car's command does not count
     clock.advance(COMMAND_WINDOW)
     assert not planner.observe(relocated)
-    assert planner.vehicle_count == 1
+    assert not planner.is_active("A")
 
 
-def test_active_plan_is_shorter_than_idle() -> None:
+def test_a_moving_car_is_read_sooner_than_parked_ones() -> None:
     planner, _ = planner_at(datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
-    assert planner.plan(cost=2, active=True) < planner.plan(cost=2, active=False)
+    fleet = dict.fromkeys("ABC", EV)
+    planner.observe(fleet)
+    idle = planner.plan(fleet, read=list(fleet))
+    planner.note_command("A")
+    active = planner.plan(fleet, read=["A"])
+    assert ACTIVE_INTERVAL <= active < idle
+    parked_again = planner.plan(fleet, read=["B"])  # B's turn moves out, A stays first
+    assert parked_again == active
 
 
-def test_expected_cost_counts_charging_details_of_plugged_cars() -> None:
-    planner, _ = planner_at()
+def test_a_plugged_car_costs_its_charging_details_too() -> None:
+    """Same activity, but the plugged car's reads cost two calls: it is read less often."""
+    planner, _ = planner_at(datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
     plugged = VehicleSnapshot(plugged_in=True, charging_details_supported=True)
     combustion = VehicleSnapshot(plugged_in=True)
-    assert planner.expected_cost([EV, plugged, combustion]) == 4
+    assert planner.plan({"A": combustion}, read=["A"]) < planner.plan({"A": plugged}, read=["A"])
     assert planner.full_load_cost(4) > planner.full_load_cost(1) == planner.full_load_cost()
 
 
@@ -347,7 +405,7 @@ def test_round_trip_keeps_the_count_and_the_pause() -> None:
     for _ in range(42):
         planner.record_request()
     planner.pause_until(MIDNIGHT + timedelta(days=1))
-    planner.observe({"A": EV, "B": EV, "C": EV})
+    planner.plan({"A": EV, "B": EV, "C": EV})
     stored = planner.as_dict()
     assert stored == {
         "day": "2025-06-01",

@@ -39,7 +39,7 @@ from custom_components.bmw_mybmw.const import (
     CONF_CAPTCHA_TOKEN,
     CONF_REFRESH_TOKEN,
     DOMAIN,
-    FULL_LOAD_INTERVAL,
+    RELIST_INTERVAL,
 )
 from custom_components.bmw_mybmw.mybmw.api import errors as client_errors
 from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
@@ -683,7 +683,7 @@ async def _vanish_scenario(ctx: Ctx, case: Case) -> Outcome:
     others_ok = ctx.states(OTHER_ENTITIES) == {k: ctx.baseline[k] for k in OTHER_ENTITIES}
 
     # The daily re-listing notices the vehicle is gone.
-    ctx.freezer.tick(FULL_LOAD_INTERVAL)
+    ctx.freezer.tick(RELIST_INTERVAL)
     await ctx.poll()
     removed = devices.async_get_device(identifiers={(DOMAIN, EV)}) is None
     others_ok = others_ok and ctx.states(OTHER_ENTITIES) == {

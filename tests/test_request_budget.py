@@ -29,7 +29,12 @@ from custom_components.bmw_mybmw.const import (
 )
 from custom_components.bmw_mybmw.coordinator import MyBMWCoordinator
 from custom_components.bmw_mybmw.mybmw.models import MyBMWQuotaError
-from custom_components.bmw_mybmw.refresh_planner import RESET_MARGIN, reserve_for
+from custom_components.bmw_mybmw.refresh_planner import (
+    ACTIVE_INTERVAL,
+    CHARGING_DETAILS_MAX_AGE,
+    RESET_MARGIN,
+    reserve_for,
+)
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import COMBUSTION_VIN, EV_VIN, MINI_VIN, PHEV_VIN
@@ -104,7 +109,8 @@ async def test_steady_refresh_costs_one_state_call_per_vehicle(
     assert coordinator.planner.used == used + 4
 
     # Half an hour later the plugged-in MINI's charging details are read again;
-    # the unplugged i4 and X3 keep theirs (6 h), the M340i has none.
+    # the unplugged i4 and X3 keep theirs (a day), the M340i has none.
+    # (All four were read together and are parked: they are due together.)
     clock.tick(timedelta(minutes=30))
     cloud.reset_requests()
     await coordinator.async_refresh()
@@ -112,10 +118,41 @@ async def test_steady_refresh_costs_one_state_call_per_vehicle(
     assert [r.vin for r in cloud.requests_for("charging_details")] == [MINI_VIN]
     assert cloud.count("charging_details", vin=EV_VIN) == 0
 
-    clock.tick(timedelta(hours=6))
+    clock.tick(CHARGING_DETAILS_MAX_AGE)
     cloud.reset_requests()
     await coordinator.async_refresh()
     assert {r.vin for r in cloud.requests_for("charging_details")} == {EV_VIN, PHEV_VIN, MINI_VIN}
+
+
+async def test_a_scheduled_poll_reads_only_the_cars_that_are_due(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: MyBMWCloud,
+    clock: FrozenDateTimeFactory,
+) -> None:
+    """After a command its car is due within minutes; the parked others wait their turn."""
+    coordinator = coordinator_of(init_integration)
+    await coordinator.async_run_command(
+        EV_VIN, coordinator.data[EV_VIN].remote_services.trigger_remote_light_flash
+    )
+    assert coordinator.planner.due() == []
+    due_at = coordinator.planner.next_refresh
+    assert due_at is not None
+    assert due_at <= START + ACTIVE_INTERVAL + timedelta(seconds=1)
+    cloud.reset_requests()
+    await fire_at(hass, clock, due_at)
+    assert [r.vin for r in cloud.requests_for("state")] == [EV_VIN]
+    assert coordinator.last_update_success
+    # While the command's window lasts the i4 is read every few minutes; the others
+    # come at their own turn, together.
+    polls = 0
+    while not cloud.count("state", vin=PHEV_VIN) and polls < 20:
+        await fire_at(hass, clock, coordinator.planner.next_refresh)
+        polls += 1
+    assert cloud.count("state", vin=EV_VIN) >= 2
+    last_poll = cloud.requests_for("state")[-3:]
+    assert sorted(r.vin for r in last_poll) == sorted([PHEV_VIN, COMBUSTION_VIN, MINI_VIN])
+    assert polls < 20
 
 
 async def test_command_refreshes_only_its_vehicle_once(

@@ -45,8 +45,11 @@ SCAN_INTERVALS: Final = {
 }
 
 # How often the vehicle lists are read again, to notice vehicles added to or removed
-# from the account (costs the list and profile calls of a first load).
-FULL_LOAD_INTERVAL: Final = timedelta(hours=24)
+# from the account (three list calls, and the profiles of new vehicles).
+RELIST_INTERVAL: Final = timedelta(hours=24)
+# How often the known vehicles' profiles are read again too: they change only with a
+# software update (version sensor), so weekly, not at every re-listing.
+PROFILE_RELOAD_INTERVAL: Final = timedelta(days=7)
 
 # A vehicle's device is keyed by its VIN; the account's own device by this prefix + entry id.
 ACCOUNT_DEVICE_PREFIX: Final = "account-"

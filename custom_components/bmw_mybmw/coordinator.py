@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import re
@@ -29,11 +29,12 @@ from .const import (
     CONF_REFRESH_TOKEN,
     CONF_REGION,
     DOMAIN,
-    FULL_LOAD_INTERVAL,
     ISSUE_BLOCKED,
     ISSUE_QUOTA_EXCEEDED,
     LOGGER,
+    PROFILE_RELOAD_INTERVAL,
     RATE_LIMIT_BACKOFF,
+    RELIST_INTERVAL,
     SCAN_INTERVALS,
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
@@ -128,14 +129,14 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         # The options this coordinator was built with; a change means reload.
         self.options: dict[str, Any] = dict(config_entry.options)
         self.command_progress: dict[str, CommandProgress] = {}
-        self._next_full_load: datetime | None = None
+        self._next_relist: datetime | None = None
+        self._next_profile_reload: datetime | None = None
         self.planner = RefreshPlanner(
             int(config_entry.options.get(CONF_DAILY_REQUEST_BUDGET, DEFAULT_DAILY_BUDGET)),
             clock=hass_utcnow,
             active_interval=region_interval,
         )
         self._store = budget_store(hass, config_entry.entry_id)
-        self._cost = 1
         account.config.on_remote_service_progress = self._async_on_command_progress
         account.config.on_request = self._on_request
 
@@ -159,7 +160,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         """Apply a new daily budget without a reload (a reload costs a login)."""
         self.planner.budget = budget
         self.options[CONF_DAILY_REQUEST_BUDGET] = budget
-        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._async_replan()
         self._schedule_refresh()
         self.async_update_listeners()
 
@@ -168,14 +169,14 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         """When the planner wants the next poll."""
         return self.planner.next_refresh
 
-    def _charging_details_policy(self) -> ChargingDetailsPolicy:
+    def _charging_details_policy(self, reads: int) -> ChargingDetailsPolicy:
         """Read charging details only when they can have changed and the budget allows."""
         seen = 0
 
         def policy(vehicle: MyBMWVehicle) -> bool:
             nonlocal seen
             seen += 1
-            pending = max(0, len(self.account.vehicles) - seen)
+            pending = max(0, reads - seen)
             return self.planner.wants_charging_details(
                 vehicle.vin, VehicleSnapshot.of(vehicle), pending_states=pending
             )
@@ -187,31 +188,39 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
     async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
         if self.planner.is_paused:
             # The server said when the quota comes back; sending earlier only fails.
-            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            self._async_replan()
             raise UpdateFailed(**self._pause_translation())
         loaded = bool(self.account.vehicles)
         if not loaded and not self.planner.can_spend(
             self.planner.full_load_cost(), use_reserve=True
         ):
-            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            self._async_replan()
             raise UpdateFailed(**self._budget_translation())
-        if loaded and not self.planner.can_spend(len(self.account.vehicles)):
+        # Only the cars that are due; all of them when none is (a refresh the user asked for).
+        vins = self.planner.due() or [vehicle.vin for vehicle in self.account.vehicles]
+        if loaded and not self.planner.can_spend(len(vins)):
             # Today's budget is spent: keep the data, come back after the reset.
             LOGGER.debug("Daily request budget used up; next update after the reset")
-            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            self._async_replan()
             return self.data
 
         now = dt_util.utcnow()
-        # The first call lists the vehicles anyway; re-list once a day to see fleet changes,
-        # unless the budget cannot cover it today (then the next day).
-        full_load = (
-            self._next_full_load is not None
-            and now >= self._next_full_load
+        # The first call lists the vehicles anyway; re-list once a day to see fleet changes
+        # (new cars are then due at once), unless the budget cannot cover it today.
+        relist = (
+            self._next_relist is not None
+            and now >= self._next_relist
             and self.planner.can_spend(self.planner.full_load_cost(len(self.account.vehicles)))
+        )
+        reload_profiles = relist and (
+            self._next_profile_reload is None or now >= self._next_profile_reload
         )
         try:
             await self.account.get_vehicles(
-                force_init=full_load, charging_details=self._charging_details_policy()
+                force_init=reload_profiles,
+                relist=relist,
+                charging_details=self._charging_details_policy(len(vins)),
+                vins=vins if loaded else None,
             )
         except (MyBMWAuthError, MyBMWCaptchaMissingError) as err:
             # The client raises these only when the refresh token itself was rejected.
@@ -225,31 +234,45 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             self._async_blocked()
             raise UpdateFailed(**_translated(err, "update_failed")) from err
         except MyBMWAPIError as err:
-            self.update_interval = self.planner.plan(cost=self._cost, active=False)
+            # Those cars are read again at their next turn, not in a tight retry loop.
+            self._async_replan(read=vins)
             raise UpdateFailed(**_translated(err, "update_failed")) from err
         finally:
             self._async_persist_tokens()
-        if full_load or self._next_full_load is None:
-            self._next_full_load = now + FULL_LOAD_INTERVAL
+        if relist or self._next_relist is None:
+            self._next_relist = now + RELIST_INTERVAL
+        if reload_profiles or self._next_profile_reload is None:
+            self._next_profile_reload = now + PROFILE_RELOAD_INTERVAL
         vehicles = {vehicle.vin: vehicle for vehicle in self.account.vehicles}
         self._async_remove_stale_devices(vehicles)
-        self._async_plan(vehicles)
+        self._async_replan(read=vins if loaded else list(vehicles), vehicles=vehicles)
         self._async_clear_issues()
         return vehicles
 
     @callback
-    def _async_plan(self, vehicles: dict[str, MyBMWVehicle]) -> None:
-        """Set the next poll from the budget left and whether any data is moving."""
+    def _async_replan(
+        self,
+        read: Iterable[str] = (),
+        vehicles: Mapping[str, MyBMWVehicle] | None = None,
+    ) -> None:
+        """Set the next poll from the budget left and which cars' data is moving.
+
+        ``read`` are the cars whose state was just read (or attempted): each gets
+        its next turn; the others keep theirs.
+        """
+        if vehicles is None:
+            vehicles = {vehicle.vin: vehicle for vehicle in self.account.vehicles}
         snapshots = {vin: VehicleSnapshot.of(vehicle) for vin, vehicle in vehicles.items()}
-        active = self.planner.observe(snapshots)
-        self._cost = self.planner.expected_cost(snapshots.values())
-        self.update_interval = self.planner.plan(cost=self._cost, active=active)
+        read = [vin for vin in read if vin in snapshots]
+        active = self.planner.observe({vin: snapshots[vin] for vin in read})
+        self.update_interval = self.planner.plan(snapshots, read=read)
         LOGGER.debug(
-            "%d of %d requests used today; next update in %s (%s)",
+            "%d of %d requests used today; %d car(s) read (%s); next update in %s",
             self.planner.used,
             self.planner.budget,
-            self.update_interval,
+            len(read),
             "active" if active else "idle",
+            self.update_interval,
         )
 
     @callback
@@ -268,7 +291,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             # No countdown in the answer: the quota is daily and resets at 00:00 UTC.
             retry_at = next_reset(now)
         self.planner.pause_until(retry_at)
-        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._async_replan()
         self._store.async_delay_save(self.planner.as_dict, STORAGE_SAVE_DELAY)
         if rate_limited:
             return
@@ -293,7 +316,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         Assistant's setup retries send anything before the next check.
         """
         self.planner.pause_until(dt_util.utcnow() + BLOCKED_RETRY_INTERVAL, PAUSE_BLOCKED)
-        self.update_interval = self.planner.plan(cost=self._cost, active=False)
+        self._async_replan()
         self._store.async_delay_save(self.planner.as_dict, STORAGE_SAVE_DELAY)
         ir.async_create_issue(
             self.hass,
@@ -409,7 +432,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         command, so this publishes its new state instead of polling the account.
         """
         started = dt_util.utcnow()
-        self.planner.note_command()
+        self.planner.note_command(vin)
         try:
             status = await command()
         except ValueError as err:
@@ -425,8 +448,8 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         finally:
             self._async_persist_tokens()
         if not self.planner.is_paused:
-            # The car's state keeps moving after a command: look again soon.
-            self.update_interval = self.planner.plan(cost=self._cost, active=True)
+            # The client has just read this car; its state keeps moving, so its next turn is soon.
+            self._async_replan(read=[vin])
             self._schedule_refresh()
         self.async_set_updated_vehicles()
         return status
@@ -447,6 +470,8 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
         finally:
             self._async_persist_tokens()
+        self._async_replan(read=[vin])
+        self._schedule_refresh()
         self.async_set_updated_vehicles()
 
     @callback

@@ -6,7 +6,8 @@ too. A fixed interval either wastes that budget while the car is parked or runs
 out of it while the car is moving. The planner therefore counts every request
 the client sends (logins included) per UTC day and spreads what is left over the
 rest of the day: faster while data moves, slower while the cars are parked, and
-never past the budget.
+never past the budget. Each car has its own next read, so on a larger account the
+car that drives or charges is read often and the parked ones rarely.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ IDLE_MAX_INTERVAL: Final = datetime.timedelta(hours=2)
 """Parked cars are still read at least every two hours while the budget allows it."""
 ACTIVE_SPEEDUP: Final = 2.0
 """While data moves, spend at twice the even rate (borrowing from idle hours)."""
+ACTIVE_WEIGHT: Final = 10.0
+"""A car whose data moves gets ten times the share of a parked one: on a larger account
+the car that charges is read every few minutes, not once in the hours a round of all
+cars takes."""
+BATCH_WINDOW: Final = datetime.timedelta(minutes=2)
+"""Cars due this close together are read in one refresh (and Home Assistant's timer
+may fire up to a second before the planned moment)."""
 IDLE_SLOWDOWN: Final = 2.0
 """While parked early in the UTC day, spend at half the even rate, saving for the
 hours the cars move."""
@@ -43,10 +51,12 @@ SAVING_FADE: Final = datetime.timedelta(hours=4)
 then buys fresher data instead of being lost at midnight UTC."""
 COMMAND_WINDOW: Final = datetime.timedelta(minutes=15)
 """After a command the car's state keeps changing for a while (climate, charging)."""
-CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=6)
-"""Charging details (settings, timers) change only through a command or the app.
-Our own commands refresh them at once; every 6 h catches changes made in the app
-for the cost of at most 4 calls a day per car, instead of one on every poll."""
+CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=24)
+"""Charging details add nothing the state lacks but the selectable AC limits, the service
+pack and the timers in the charging-profile command's shape. Our own charging commands
+read them again, and the charging-profile command reads them first when they are older
+than 10 minutes; so a parked, unplugged car needs them once a day, not every 6 hours
+(4 calls per car and day that a ten-car account cannot spare)."""
 PLUGGED_CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(minutes=30)
 """While a car is plugged in or charging its settings matter now (window, target,
 limit) and the app is likely in use, so they are read again every 30 min; not on
@@ -144,8 +154,12 @@ class RefreshPlanner:
         self.vehicle_count = 1
         """Vehicles seen at the last refresh; sizes a full load before the list is read."""
         self._snapshots: dict[str, VehicleSnapshot] = {}
+        self._moving: dict[str, bool] = {}
+        """Whether each car's data moved between its last two reads."""
+        self._commanded: dict[str, datetime.datetime] = {}
+        self._due: dict[str, datetime.datetime] = {}
+        """When each car is to be read next (a new car: at once)."""
         self._charging_details_at: dict[str, datetime.datetime] = {}
-        self._last_command: datetime.datetime | None = None
 
     # --- counting -----------------------------------------------------------------------
 
@@ -206,21 +220,22 @@ class RefreshPlanner:
 
     # --- activity -----------------------------------------------------------------------
 
-    def note_command(self) -> None:
-        """A command was sent: the car's state moves for a while."""
-        self._last_command = self._clock()
+    def note_command(self, vin: str) -> None:
+        """A command was sent to this car: its state moves for a while."""
+        self._commanded[vin] = self._clock()
 
     def observe(self, vehicles: Mapping[str, VehicleSnapshot]) -> bool:
-        """Take the vehicles as just refreshed; return whether any data is moving."""
-        now = self._clock()
-        active = any(
-            snapshot.is_active(self._snapshots.get(vin)) for vin, snapshot in vehicles.items()
-        )
-        if self._last_command is not None and now - self._last_command < COMMAND_WINDOW:
-            active = True
-        self._snapshots = dict(vehicles)
-        self.vehicle_count = max(1, len(vehicles))
-        return active
+        """Take the vehicles just read; return whether any of their data is moving."""
+        for vin, snapshot in vehicles.items():
+            self._moving[vin] = snapshot.is_active(self._snapshots.get(vin))
+            self._snapshots[vin] = snapshot
+        return any(self.is_active(vin) for vin in vehicles)
+
+    def is_active(self, vin: str) -> bool:
+        """Whether this car's data moved at its last read or it had a command just now."""
+        commanded = self._commanded.get(vin)
+        recent = commanded is not None and self._clock() - commanded < COMMAND_WINDOW
+        return recent or self._moving.get(vin, False)
 
     def wants_charging_details(
         self, vin: str, snapshot: VehicleSnapshot, *, pending_states: int = 0
@@ -245,44 +260,79 @@ class RefreshPlanner:
         self._charging_details_at[vin] = now
         return True
 
-    def expected_cost(self, vehicles: Iterable[VehicleSnapshot]) -> int:
-        """Requests a steady refresh of these vehicles is expected to send."""
-        return sum(
-            1 + (s.charging_details_supported and (s.plugged_in or s.charging)) for s in vehicles
-        )
-
     # --- planning -----------------------------------------------------------------------
 
-    def plan(self, *, cost: int, active: bool) -> datetime.timedelta:
-        """Return the wait until the next refresh and remember when that is.
+    def due(self) -> list[str]:
+        """The cars to read now: due, or due within ``BATCH_WINDOW``."""
+        horizon = self._clock() + BATCH_WINDOW
+        return [vin for vin, moment in self._due.items() if moment <= horizon]
 
-        ``cost`` is what one refresh sends (at least one state call per car).
-        The remaining budget, less the reserve, is spread evenly over the time
-        until the reset; activity speeds that up or slows it down. When the
-        budget cannot cover another refresh, the wait runs until the reset.
+    def plan(
+        self, vehicles: Mapping[str, VehicleSnapshot], *, read: Iterable[str] = ()
+    ) -> datetime.timedelta:
+        """Set the next read of the cars just ``read``; return the wait until the first is due.
+
+        ``vehicles`` are all cars of the account. What is left of the budget,
+        less the reserve, is shared out over the time until the reset, each car
+        by its cost (state, plus charging details while plugged in) and its
+        weight (``ACTIVE_WEIGHT`` while its data moves). Any movement speeds the
+        whole account up (``ACTIVE_SPEEDUP``); an idle account slows down early
+        in the day. When the budget cannot cover another read, everything waits
+        for the reset.
         """
         now = self._roll()
+        self.vehicle_count = max(1, len(vehicles))
+        self._due = {vin: self._due.get(vin, now) for vin in vehicles}  # drops cars that left
         if self.is_paused:
             assert self.paused_until is not None
-            return self._schedule(now, self.paused_until - now)
+            return self._schedule(now, self.paused_until)
         reset = next_reset(now)
-        until_reset = reset - now + RESET_MARGIN
-        cost = max(1, cost)
+        if not vehicles:  # an account without cars: look for new ones now and then
+            return self._schedule(now, min(now + IDLE_MAX_INTERVAL, reset + RESET_MARGIN))
+        costs = {vin: _cost(snapshot) for vin, snapshot in vehicles.items()}
         spendable = self.budget - self.reserve - self._used
-        if spendable < min(cost, self.vehicle_count):
-            return self._schedule(now, until_reset)
-        even = (reset - now) / max(1, spendable // cost)
-        if active:
-            delay = max(self.active_interval, even / ACTIVE_SPEEDUP)
-        else:
-            saving = min(1.0, (reset - now) / SAVING_FADE)
-            delay = max(IDLE_INTERVAL, even * (1 + (IDLE_SLOWDOWN - 1) * saving))
-            delay = min(delay, max(IDLE_MAX_INTERVAL, even))
-        return self._schedule(now, min(delay, until_reset))
+        if spendable < min(costs.values()):
+            return self._schedule(now, reset + RESET_MARGIN)
+        intervals = self._intervals(now, reset, costs, spendable)
+        for vin in read:
+            if vin in intervals:
+                self._due[vin] = now + min(intervals[vin], reset - now + RESET_MARGIN)
+        return self._schedule(now, min(self._due.values()))
 
-    def _schedule(self, now: datetime.datetime, delay: datetime.timedelta) -> datetime.timedelta:
+    def _intervals(
+        self,
+        now: datetime.datetime,
+        reset: datetime.datetime,
+        costs: Mapping[str, int],
+        spendable: int,
+    ) -> dict[str, datetime.timedelta]:
+        """Each car's time between reads under the budget's current rate."""
+        left = reset - now
+        rate = spendable / left.total_seconds()  # requests per second, spent evenly
+        round_trip = datetime.timedelta(seconds=sum(costs.values()) / rate)
+        weights = {vin: ACTIVE_WEIGHT if self.is_active(vin) else 1.0 for vin in costs}
+        if any(weight > 1 for weight in weights.values()):
+            rate *= ACTIVE_SPEEDUP
+        else:
+            saving = min(1.0, left / SAVING_FADE)
+            rate /= 1 + (IDLE_SLOWDOWN - 1) * saving
+        shares = sum(weights[vin] * cost for vin, cost in costs.items())
+        intervals = {}
+        for vin, weight in weights.items():
+            interval = datetime.timedelta(seconds=shares / (weight * rate))
+            if weight > 1:
+                intervals[vin] = max(self.active_interval, interval)
+            else:
+                # Parked cars: not faster than IDLE_INTERVAL, and not slower than
+                # IDLE_MAX_INTERVAL unless the budget cannot afford that; then at
+                # most twice the round of all cars, however many others move.
+                interval = max(IDLE_INTERVAL, interval)
+                intervals[vin] = min(interval, max(IDLE_MAX_INTERVAL, 2 * round_trip))
+        return intervals
+
+    def _schedule(self, now: datetime.datetime, moment: datetime.datetime) -> datetime.timedelta:
         # Whole seconds, at least one: the schedule and the "next refresh" sensor agree.
-        delay = datetime.timedelta(seconds=max(1, math.ceil(delay.total_seconds())))
+        delay = datetime.timedelta(seconds=max(1, math.ceil((moment - now).total_seconds())))
         self.next_refresh = now + delay
         return delay
 
@@ -317,3 +367,8 @@ class RefreshPlanner:
         self.vehicle_count = max(1, vehicles)
         if pause is not None and pause.tzinfo is not None and pause > now:
             self.pause_until(pause, str(data.get("pause_reason") or PAUSE_QUOTA))
+
+
+def _cost(snapshot: VehicleSnapshot) -> int:
+    """Requests one read of this car is expected to send (charging details while plugged in)."""
+    return 1 + (snapshot.charging_details_supported and (snapshot.plugged_in or snapshot.charging))

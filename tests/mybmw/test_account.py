@@ -6,6 +6,7 @@ import datetime
 import logging
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 import respx
 
@@ -165,6 +166,43 @@ async def test_refresh_vehicle(cloud: MyBMWCloud, mock_api: respx.MockRouter) ->
     assert endpoints(cloud) == ["state", "charging_details"]
     with pytest.raises(ValueError, match="not part of the account"):
         await account.refresh_vehicle("WBA00000000000000")
+
+
+async def test_get_vehicles_reads_only_the_given_vins(
+    cloud: MyBMWCloud, mock_api: respx.MockRouter
+) -> None:
+    account = make_account(cloud)
+    await account.get_vehicles()
+    cloud.reset_requests()
+    await account.get_vehicles(vins=[ICE.lower()], charging_details=lambda vehicle: False)
+    assert [(r.endpoint, r.vin) for r in cloud.requests] == [("state", ICE)]
+    # Only the cars asked for count: when all of those fail, the error is raised.
+    cloud.faults.add("state", "500", times=1)
+    with pytest.raises(MyBMWAPIError):
+        await account.get_vehicles(vins=[ICE], charging_details=lambda vehicle: False)
+
+
+async def test_charging_details_read_again_only_when_stale(
+    cloud: MyBMWCloud, mock_api: respx.MockRouter, freezer: FrozenDateTimeFactory
+) -> None:
+    account = make_account(cloud)
+    await account.get_vehicles()
+    cloud.reset_requests()
+    await account.refresh_charging_details(EV, max_age=datetime.timedelta(minutes=10))
+    assert endpoints(cloud) == []
+    freezer.tick(datetime.timedelta(minutes=11))
+    await account.refresh_charging_details(EV, max_age=datetime.timedelta(minutes=10))
+    assert endpoints(cloud) == ["state", "charging_details"]
+    # A car whose details were never read gets them.
+    await account.get_vehicles(charging_details=lambda vehicle: False)
+    cloud.reset_requests()
+    fresh = make_account(cloud)
+    await fresh.get_vehicles(charging_details=lambda vehicle: False)
+    cloud.reset_requests()
+    await fresh.refresh_charging_details(PHEV, max_age=datetime.timedelta(hours=1))
+    assert endpoints(cloud) == ["state", "charging_details"]
+    with pytest.raises(ValueError, match="not part of the account"):
+        await fresh.refresh_charging_details("WBA00000000000000", max_age=datetime.timedelta(0))
 
 
 async def test_force_init_applies_new_profiles_and_drops_gone_vehicles(

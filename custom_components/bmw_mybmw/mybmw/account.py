@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 import datetime
 import logging
@@ -81,6 +81,7 @@ class _VehicleRecord:
     state: dict[str, Any] | None = None
     charging_settings: dict[str, Any] | None = None
     fetched_at: datetime.datetime | None = None
+    charging_settings_at: datetime.datetime | None = None
 
 
 class MyBMWAccount:
@@ -232,22 +233,29 @@ class MyBMWAccount:
         force_init: bool = False,
         *,
         charging_details: ChargingDetailsPolicy | None = None,
+        vins: Collection[str] | None = None,
+        relist: bool = False,
     ) -> None:
         """Load the account's vehicles, or refresh their state.
 
-        The vehicle lists and profiles are read on the first call (and on
-        ``force_init``); later calls only read each vehicle's state, and its
-        charging details when ``charging_details(vehicle)`` says so (default:
-        whenever the vehicle supports them). A vehicle that fails keeps its
-        previous data; only when every vehicle fails is the error raised.
+        The vehicle lists and profiles are read on the first call and on
+        ``force_init``; ``relist`` reads every brand's list again but only the
+        profiles of new vehicles (to notice cars added or removed for a few
+        calls). Later calls only read each vehicle's state (only those in
+        ``vins`` when given), and its charging details when
+        ``charging_details(vehicle)`` says so (default: whenever the vehicle
+        supports them). A vehicle that fails keeps its previous data; only when
+        every vehicle read fails is the error raised.
         """
         async with MyBMWClient(self.config) as client:
-            if force_init or self._listed_brands is None or not self._vehicles:
-                await self._init_vehicles(client, force_init)
+            if force_init or relist or self._listed_brands is None or not self._vehicles:
+                await self._init_vehicles(client, force_init, every_brand=force_init or relist)
             elif self._missing_profiles:
                 await self._load_profiles(client, dict(self._missing_profiles), force_init=False)
+            wanted = None if vins is None else {vin.upper() for vin in vins}
+            selected = [vin for vin in self._vehicles if wanted is None or vin in wanted]
             failures: list[tuple[str, MyBMWAPIError]] = []
-            for vin in list(self._vehicles):
+            for vin in selected:
                 try:
                     await self._update_vehicle(client, vin, charging_details)
                 except _ACCOUNT_ERRORS:
@@ -256,7 +264,7 @@ class MyBMWAccount:
                     failures.append((vin, err))
                 else:
                     self._note_success(vin)
-            every_one = bool(failures) and len(failures) == len(self._vehicles)
+            every_one = bool(failures) and len(failures) == len(selected)
             for vin, failure in failures:
                 # When all failed, the caller reports the raised error: say it once, not per car.
                 self._note_failure(vin, "Updating a vehicle failed", failure, quiet=every_one)
@@ -280,9 +288,24 @@ class MyBMWAccount:
             await self._update_vehicle(client, key, policy)
         return self._vehicles[key]
 
-    async def _init_vehicles(self, client: MyBMWClient, force_init: bool) -> None:
+    async def refresh_charging_details(self, vin: str, *, max_age: datetime.timedelta) -> None:
+        """Read the vehicle and its charging details again if those are older than ``max_age``.
+
+        A command built from charging details (the charging profile) would
+        otherwise send back settings changed in the app since they were read.
+        """
+        record = self._records.get(vin.upper())
+        if record is None:
+            raise ValueError("This vehicle is not part of the account; load the vehicles first")
+        read_at = record.charging_settings_at
+        if read_at is None or datetime.datetime.now(datetime.UTC) - read_at > max_age:
+            await self.refresh_vehicle(vin, charging_details=True)
+
+    async def _init_vehicles(
+        self, client: MyBMWClient, force_init: bool, *, every_brand: bool
+    ) -> None:
         """Read the vehicle lists and the profiles of vehicles not known yet (all on force_init)."""
-        brands = LIST_BRANDS if force_init or not self._listed_brands else self._listed_brands
+        brands = LIST_BRANDS if every_brand or not self._listed_brands else self._listed_brands
         listed: dict[str, CarBrands] = {}
         for brand in brands:
             response = await client.post(VEHICLE_LIST_PATH, brand=brand)
@@ -301,7 +324,7 @@ class MyBMWAccount:
         }
 
         # Later initialisations (e.g. after every profile failed) only ask the
-        # brands that had vehicles; force_init asks all of them again.
+        # brands that had vehicles; force_init and relist ask all of them again.
         self._listed_brands = tuple(dict.fromkeys(listed.values()))
         await self._load_profiles(client, listed, force_init=force_init)
 
@@ -383,4 +406,5 @@ class MyBMWAccount:
             brand=record.brand,
         )
         record.charging_settings = _json_dict(response, "charging details")
+        record.charging_settings_at = fetched_at
         vehicle.update_state(record.base, state, record.charging_settings, fetched_at)

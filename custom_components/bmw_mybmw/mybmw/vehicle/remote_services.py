@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 import copy
 from dataclasses import dataclass
+import datetime
 import inspect
 import json
 import logging
@@ -101,6 +102,9 @@ _CHARGING_MODE_TYPES: Final = {
     ChargingMode.DELAYED_CHARGING: ("TIME_SLOT", "CHARGING_WINDOW"),
 }
 
+CHARGING_DETAILS_FRESHNESS: Final = datetime.timedelta(minutes=10)
+"""The charging-profile command starts from the charging details; older ones are read again
+first, so settings changed in the app since are not sent back."""
 TARGET_SOC_MIN: Final = 20
 TARGET_SOC_MAX: Final = 100
 TARGET_SOC_STEP: Final = 5
@@ -290,6 +294,10 @@ class RemoteServices:
                 f"precondition_climate must be true or false, got {precondition_climate!r}"
             )
 
+        await self._account.refresh_charging_details(
+            self._vehicle.vin, max_age=CHARGING_DETAILS_FRESHNESS
+        )
+        profile = self._vehicle.charging_profile or profile
         payload = copy.deepcopy(profile.format_for_remote_service())
         if mode is not None:
             mode_type, preference = _CHARGING_MODE_TYPES[mode]
