@@ -31,7 +31,11 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
 )
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.respx_fake import mock_mybmw_api
-from tests.platform_helpers import make_cloud
+from tests.platform_helpers import (
+    all_entities_enabled,  # noqa: F401 - fixture for every entity platform test
+    frozen_time,  # noqa: F401 - fixture for every entity platform test
+    make_cloud,
+)
 
 # The CarData side's fixtures (simulated CarData cloud, fake MQTT broker).
 pytest_plugins = ["tests.cardata_ha"]

@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import Platform
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -71,6 +71,19 @@ def all_entities_enabled() -> Iterator[None]:
 def only_platform(platform: Platform) -> Any:
     """Load just one platform, as snapshot_platform requires."""
     return patch("custom_components.bmw_mybmw.PLATFORMS", [platform])
+
+
+async def call_service(
+    hass: HomeAssistant,
+    domain: str,
+    service: str,
+    entity_id: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Call an entity service and wait for it, as a user's action in the UI would."""
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id, **(data or {})}, blocking=True
+    )
 
 
 def read_only_entry(config_entry: MockConfigEntry) -> MockConfigEntry:

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     COMBUSTION_VIN,
     EV_VIN,
-    FLEETS,
-    all_entities_enabled,  # noqa: F401 - fixture
+    call_service,
     entity_ids,
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
     unique_ids,
 )
-
-
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_buttons_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every button of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.BUTTON):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
 @pytest.mark.parametrize(
@@ -61,9 +40,7 @@ async def test_press(
 ) -> None:
     """Each button sends exactly its command to its vehicle."""
     cloud.reset_requests()
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
+    await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, entity_id)
     sent = cloud.requests_for(service)
     assert len(sent) == 1
     assert sent[0].vin == EV_VIN
@@ -77,12 +54,7 @@ async def test_press_failure(
     """A command the car rejects is a translated error."""
     cloud.command_results["horn-blow"] = "ERROR"
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            BUTTON_DOMAIN,
-            SERVICE_PRESS,
-            {ATTR_ENTITY_ID: "button.i4_edrive40_sound_horn"},
-            blocking=True,
-        )
+        await call_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.i4_edrive40_sound_horn")
     assert err.value.translation_key == "command_failed"
 
 

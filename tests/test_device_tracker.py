@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from homeassistant.const import STATE_NOT_HOME, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_NOT_HOME, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.cloud import MyBMWCloud
 from simulator.fleet import electric_bmw, make_vin
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     EV_VIN,
-    FLEETS,
-    all_entities_enabled,  # noqa: F401 - fixture
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
     unique_ids,
 )
-
-
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_trackers_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every tracker of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.DEVICE_TRACKER):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
 async def test_position(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

@@ -4,47 +4,22 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-from syrupy.assertion import SnapshotAssertion
 
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     EV_VIN,
-    FLEETS,
-    all_entities_enabled,  # noqa: F401 - fixture
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
-    snapshot_entities,
     unique_ids,
 )
 
 PICTURE = "image.i4_edrive40_picture"
-
-
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_images_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every picture of every kind of vehicle (access tokens change per run: left out)."""
-    with only_platform(Platform.IMAGE):
-        await setup_entry(config_entry)
-    snapshot_entities(
-        hass,
-        config_entry,
-        snapshot,
-        drop_attributes=frozenset({"access_token", "entity_picture"}),
-    )
 
 
 async def test_extra_views_disabled_by_default(
@@ -87,14 +62,17 @@ async def test_picture_fetched_once(
     assert len(cloud.requests_for("image")) == 1
 
 
-async def test_picture_error_is_retried(
+# A server error, and an empty answer (which counts as no picture).
+@pytest.mark.parametrize("fault", ["500", "empty"])
+async def test_failed_picture_is_not_cached(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     cloud: MyBMWCloud,
     hass_client: ClientSessionGenerator,
+    fault: str,
 ) -> None:
     """A failed fetch is not cached: the next view asks again."""
-    cloud.faults.add("image", "500", times=1)
+    cloud.faults.add("image", fault, times=1)
     client = await hass_client()
     failed = await client.get(f"/api/image_proxy/{PICTURE}")
     assert failed.status == HTTPStatus.INTERNAL_SERVER_ERROR
@@ -109,18 +87,3 @@ async def test_read_only_keeps_pictures(
     """Pictures are not command entities: read-only mode keeps them."""
     entry = await setup_entry(read_only_entry(config_entry))
     assert f"{EV_VIN}-image_front_side" in unique_ids(hass, entry, "image")
-
-
-async def test_empty_picture_is_not_cached(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    cloud: MyBMWCloud,
-    hass_client: ClientSessionGenerator,
-) -> None:
-    """An empty answer counts as no picture and is asked for again."""
-    cloud.faults.add("image", "empty", times=1)
-    client = await hass_client()
-    empty = await client.get(f"/api/image_proxy/{PICTURE}")
-    assert empty.status == HTTPStatus.INTERNAL_SERVER_ERROR
-    retried = await client.get(f"/api/image_proxy/{PICTURE}")
-    assert retried.status == HTTPStatus.OK

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN, LockState
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_LOCK, SERVICE_UNLOCK, Platform
+from homeassistant.const import SERVICE_LOCK, SERVICE_UNLOCK
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     EV_VIN,
-    FLEETS,
     MINI_VIN,
-    all_entities_enabled,  # noqa: F401 - fixture
+    call_service,
     entity_ids,
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
 )
 
@@ -29,38 +24,19 @@ MINI_LOCK = "lock.cooper_se_lock"
 EV_LOCK = "lock.i4_edrive40_lock"
 
 
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_locks_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every lock of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.LOCK):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
-
-
-async def _call(hass: HomeAssistant, service: str, entity_id: str) -> None:
-    await hass.services.async_call(LOCK_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True)
-
-
 async def test_lock_and_unlock(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
     """The door commands reach the car and the new state is shown."""
     assert hass.states.get(MINI_LOCK).state == LockState.UNLOCKED
-    await _call(hass, SERVICE_LOCK, MINI_LOCK)
+    await call_service(hass, LOCK_DOMAIN, SERVICE_LOCK, MINI_LOCK)
     assert [r.vin for r in cloud.requests_for("door-lock")] == [MINI_VIN]
     assert hass.states.get(MINI_LOCK).state == LockState.LOCKED
     progress = hass.states.get("sensor.cooper_se_remote_command")
     assert progress.state == "executed"
     assert progress.attributes["command"] == "door_lock"
 
-    await _call(hass, SERVICE_UNLOCK, MINI_LOCK)
+    await call_service(hass, LOCK_DOMAIN, SERVICE_UNLOCK, MINI_LOCK)
     assert [r.vin for r in cloud.requests_for("door-unlock")] == [MINI_VIN]
     assert hass.states.get(MINI_LOCK).state == LockState.UNLOCKED
 
@@ -73,7 +49,7 @@ async def test_optimistic_state_until_next_poll(
 ) -> None:
     """An executed command shows at once even when the car's report still lags."""
     monkeypatch.setattr(cloud.vehicle(MINI_VIN), "apply", lambda service, params: "EXECUTED")
-    await _call(hass, SERVICE_LOCK, MINI_LOCK)
+    await call_service(hass, LOCK_DOMAIN, SERVICE_LOCK, MINI_LOCK)
     assert hass.states.get(MINI_LOCK).state == LockState.LOCKED
     await init_integration.runtime_data.async_refresh()
     await hass.async_block_till_done()
@@ -86,7 +62,7 @@ async def test_command_failure(
     """A command the car rejects is a translated error and leaves the state alone."""
     cloud.command_results["door-unlock"] = "ERROR"
     with pytest.raises(HomeAssistantError) as err:
-        await _call(hass, SERVICE_UNLOCK, EV_LOCK)
+        await call_service(hass, LOCK_DOMAIN, SERVICE_UNLOCK, EV_LOCK)
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "command_failed"
     assert hass.states.get(EV_LOCK).state == LockState.LOCKED
@@ -99,7 +75,7 @@ async def test_server_error(
     """A failing request is a translated error too."""
     cloud.faults.add("door-lock", "500")
     with pytest.raises(HomeAssistantError) as err:
-        await _call(hass, SERVICE_LOCK, MINI_LOCK)
+        await call_service(hass, LOCK_DOMAIN, SERVICE_LOCK, MINI_LOCK)
     assert err.value.translation_key == "command_error"
     assert hass.states.get(MINI_LOCK).state == LockState.UNLOCKED
 

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     EV_VIN,
-    FLEETS,
     MINI_VIN,
-    all_entities_enabled,  # noqa: F401 - fixture
+    call_service,
     entity_ids,
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
     unique_ids,
 )
@@ -29,25 +23,8 @@ from tests.platform_helpers import (
 TARGET = "number.i4_edrive40_target_soc"
 
 
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_numbers_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every number of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.NUMBER):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
-
-
 async def _set(hass: HomeAssistant, value: float) -> None:
-    await hass.services.async_call(
-        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: TARGET, ATTR_VALUE: value}, blocking=True
-    )
+    await call_service(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, TARGET, {ATTR_VALUE: value})
 
 
 async def test_set_target_soc(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud
@@ -16,31 +15,12 @@ from simulator.vehicles import SimVehicle
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     EV_VIN,
-    FLEETS,
     MINI_VIN,
     PHEV_VIN,
-    all_entities_enabled,  # noqa: F401 - fixture
     entity_ids,
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
     unique_ids,
 )
-
-
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_sensors_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every sensor of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.SENSOR):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
 async def test_device_info(

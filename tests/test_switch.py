@@ -4,55 +4,27 @@ from __future__ import annotations
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
     STATE_OFF,
     STATE_ON,
-    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from syrupy.assertion import SnapshotAssertion
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import (
     COMBUSTION_VIN,
     EV_VIN,
-    FLEETS,
     MINI_VIN,
-    all_entities_enabled,  # noqa: F401 - fixture
+    call_service,
     entity_ids,
-    frozen_time,  # noqa: F401 - fixture
-    only_platform,
     read_only_entry,
     unique_ids,
 )
-
-
-@pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
-@pytest.mark.parametrize("cloud", FLEETS, indirect=True)
-async def test_switches_snapshot(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-) -> None:
-    """Every switch of every kind of vehicle: registry entry and state."""
-    with only_platform(Platform.SWITCH):
-        await setup_entry(config_entry)
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
-
-
-async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
-    await hass.services.async_call(
-        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
 
 
 async def test_climate(
@@ -61,12 +33,12 @@ async def test_climate(
     """Climate on/off sends climate-now START/STOP and shows the car's activity."""
     entity_id = "switch.i4_edrive40_climate"
     assert hass.states.get(entity_id).state == STATE_OFF
-    await _switch(hass, SERVICE_TURN_ON, entity_id)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entity_id)
     assert [r.params for r in cloud.requests_for("climate-now")] == [{"action": "START"}]
     assert hass.states.get(entity_id).state == STATE_ON
     assert hass.states.get("sensor.i4_edrive40_climate_status").state == "cooling"
 
-    await _switch(hass, SERVICE_TURN_OFF, entity_id)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entity_id)
     assert cloud.requests_for("climate-now")[-1].params == {"action": "STOP"}
     assert hass.states.get(entity_id).state == STATE_OFF
 
@@ -79,7 +51,7 @@ async def test_climate_optimistic(
 ) -> None:
     """An executed command shows at once; the next poll brings the car's own report."""
     monkeypatch.setattr(cloud.vehicle(EV_VIN), "apply", lambda service, params: "EXECUTED")
-    await _switch(hass, SERVICE_TURN_ON, "switch.i4_edrive40_climate")
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.i4_edrive40_climate")
     assert hass.states.get("switch.i4_edrive40_climate").state == STATE_ON
     await init_integration.runtime_data.async_refresh()
     await hass.async_block_till_done()
@@ -92,10 +64,10 @@ async def test_charging(
     """Charging on/off sends start/stop-charging for the plugged-in car."""
     entity_id = "switch.cooper_se_charging"
     assert hass.states.get(entity_id).state == STATE_OFF
-    await _switch(hass, SERVICE_TURN_ON, entity_id)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entity_id)
     assert [r.vin for r in cloud.requests_for("start-charging")] == [MINI_VIN]
     assert hass.states.get(entity_id).state == STATE_ON
-    await _switch(hass, SERVICE_TURN_OFF, entity_id)
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entity_id)
     assert [r.vin for r in cloud.requests_for("stop-charging")] == [MINI_VIN]
     assert hass.states.get(entity_id).state == STATE_OFF
 
@@ -104,7 +76,7 @@ async def test_charging_ignored_without_charger(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
     """Without a plugged-in charger the start is skipped and the switch stays off."""
-    await _switch(hass, SERVICE_TURN_ON, "switch.i4_edrive40_charging")
+    await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.i4_edrive40_charging")
     assert cloud.requests_for("start-charging") == []
     assert hass.states.get("switch.i4_edrive40_charging").state == STATE_OFF
     assert hass.states.get("sensor.i4_edrive40_remote_command").state == "ignored"
@@ -116,7 +88,7 @@ async def test_charging_error(
     """A rejected charge start is a translated error."""
     cloud.command_results["start-charging"] = "ERROR"
     with pytest.raises(HomeAssistantError) as err:
-        await _switch(hass, SERVICE_TURN_ON, "switch.cooper_se_charging")
+        await call_service(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.cooper_se_charging")
     assert err.value.translation_key == "command_failed"
     assert hass.states.get("switch.cooper_se_charging").state == STATE_OFF
 

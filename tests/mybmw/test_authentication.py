@@ -766,35 +766,58 @@ async def test_china_recorded_error_envelope(
         await cn_auth().login(transport)
 
 
-async def test_china_envelope_error_with_status_200(
+@pytest.mark.parametrize(
+    ("route", "body", "error", "message"),
+    [
+        pytest.param(
+            "slider",
+            {"code": 500, "error": True, "description": "captcha service down", "data": None},
+            MyBMWAPIError,
+            "captcha service down",
+            id="error-envelope",
+        ),
+        pytest.param(
+            "slider", _envelope({"verifyId": "v"}), MyBMWAPIError, "incomplete", id="no-image"
+        ),
+        pytest.param("publickey", _envelope({"nothing": 1}), MyBMWAPIError, "no key", id="no-key"),
+        pytest.param(
+            "publickey",
+            _envelope({"value": "not a key"}),
+            MyBMWAPIError,
+            "public key is unusable",
+            id="bad-key",
+        ),
+        pytest.param(
+            "login",
+            {"code": 1, "error": True, "description": "locked"},
+            MyBMWAuthError,
+            "locked",
+            id="login-refused",
+        ),
+        pytest.param("login", _envelope(None), MyBMWAPIError, "no tokens", id="no-tokens"),
+    ],
+)
+async def test_china_bad_answers_with_status_200(
+    respx_mock: respx.MockRouter,
+    transport: LoginTransport,
+    rsa_key: RSA.RsaKey,
+    route: str,
+    body: dict[str, Any],
+    error: type[MyBMWAPIError],
+    message: str,
+) -> None:
+    """The envelope, not the HTTP status, decides; only a refused login blames the account."""
+    china = FakeChina(respx_mock, rsa_key)
+    getattr(china, route).mock(return_value=httpx.Response(200, json=body))
+    with pytest.raises(error, match=message) as err:
+        await cn_auth().login(transport)
+    assert isinstance(err.value, MyBMWAuthError) is (error is MyBMWAuthError)
+
+
+async def test_china_opaque_access_token_expires_by_expires_in(
     respx_mock: respx.MockRouter, transport: LoginTransport, rsa_key: RSA.RsaKey
 ) -> None:
     china = FakeChina(respx_mock, rsa_key)
-    error = {"code": 500, "error": True, "description": "captcha service down", "data": None}
-    china.slider.mock(return_value=httpx.Response(200, json=error))
-    with pytest.raises(MyBMWAPIError, match="captcha service down") as err:
-        await cn_auth().login(transport)
-    assert not isinstance(err.value, MyBMWAuthError)
-    china.slider.mock(return_value=httpx.Response(200, json=_envelope({"verifyId": "v"})))
-    with pytest.raises(MyBMWAPIError, match="incomplete"):
-        await cn_auth().login(transport)
-    china.publickey.mock(return_value=httpx.Response(200, json=_envelope({"nothing": 1})))
-    with pytest.raises(MyBMWAPIError, match="no key"):
-        await cn_auth().login(transport)
-
-
-async def test_china_login_answer_problems(
-    respx_mock: respx.MockRouter, transport: LoginTransport, rsa_key: RSA.RsaKey
-) -> None:
-    china = FakeChina(respx_mock, rsa_key)
-    china.login.mock(
-        return_value=httpx.Response(200, json={"code": 1, "error": True, "description": "locked"})
-    )
-    with pytest.raises(MyBMWAuthError, match="locked"):
-        await cn_auth().login(transport)
-    china.login.mock(return_value=httpx.Response(200, json=_envelope(None)))
-    with pytest.raises(MyBMWAPIError, match="no tokens"):
-        await cn_auth().login(transport)
     china.login.mock(
         return_value=httpx.Response(
             200, json=_envelope({"access_token": "opaque", "expires_in": 100, "gcid": "g"})
@@ -804,9 +827,6 @@ async def test_china_login_answer_problems(
     await auth.login(transport)
     assert auth.access_token == "opaque"
     assert auth.expires_at is not None  # from expires_in, as the token is no JWT
-    china.publickey.mock(return_value=httpx.Response(200, json=_envelope({"value": "not a key"})))
-    with pytest.raises(MyBMWAPIError, match="public key is unusable"):
-        await cn_auth().login(transport)
 
 
 async def test_china_unreadable_captcha_sends_empty_position(

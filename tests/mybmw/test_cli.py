@@ -34,6 +34,7 @@ MINI = "WMW0FLEET00000004"  # plugged in, not charging
 ALL_VINS = (BEV, PHEV, ICE, MINI)
 LOAD_CALLS = 3 + 4 + 4 + 3  # lists, profiles, states, charging details of the default fleet
 REPO = Path(__file__).resolve().parents[2]
+USAGE = cli.ExitCode.USAGE
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +72,12 @@ def run(store: Path | None, *args: str, **kw: str) -> int:
 def after_load(cloud: MyBMWCloud) -> list[tuple[str, str | None]]:
     """The requests made after the initial account load."""
     return [(r.endpoint, r.service) for r in cloud.requests[LOAD_CALLS:]]
+
+
+def command_requests(endpoint: str, service: str, *refreshed: str) -> list[tuple[str, str | None]]:
+    """One remote command: trigger, three status polls (PENDING, DELIVERED, EXECUTED), refreshes."""
+    polls = [("event_status", None)] * 3
+    return [(endpoint, service), *polls, *((name, None) for name in refreshed)]
 
 
 # ------------------------------------------------------------------- login / store
@@ -250,13 +257,7 @@ def test_lock_and_unlock_change_the_server_state(
     assert run(store, "unlock", BEV) == cli.ExitCode.OK
     assert cloud.vehicle(BEV).st["doorsState"]["combinedSecurityState"] == "UNLOCKED"
     # 1 trigger + 3 polls + 1 state refresh of that vehicle only (no charging details).
-    assert after_load(cloud) == [
-        ("remote_command", "door-unlock"),
-        ("event_status", None),
-        ("event_status", None),
-        ("event_status", None),
-        ("state", None),
-    ]
+    assert after_load(cloud) == command_requests("remote_command", "door-unlock", "state")
     assert cloud.requests[-1].vin == BEV
     captured = capsys.readouterr()
     assert "Door lock state: UNLOCKED" in captured.out
@@ -298,10 +299,10 @@ def test_lightflash_and_horn_do_not_refresh(
     cloud: MyBMWCloud, mock_api: respx.MockRouter, store: Path
 ) -> None:
     assert run(store, "lightflash", ICE) == cli.ExitCode.OK
-    assert after_load(cloud) == [("remote_command", "light-flash")] + [("event_status", None)] * 3
+    assert after_load(cloud) == command_requests("remote_command", "light-flash")
     cloud.reset_requests()
     assert run(store, "horn", MINI) == cli.ExitCode.OK
-    assert after_load(cloud) == [("remote_command", "horn-blow")] + [("event_status", None)] * 3
+    assert after_load(cloud) == command_requests("remote_command", "horn-blow")
 
 
 # ------------------------------------------------------------------------- finder
@@ -337,14 +338,9 @@ def test_charge_start_and_stop(
     assert run(store, "charge", MINI, "start") == cli.ExitCode.OK
     assert cloud.vehicle(MINI).st["electricChargingState"]["chargingStatus"] == "CHARGING"
     # trigger + polls + state and charging details of that vehicle
-    assert after_load(cloud) == [
-        ("charging_command", "start-charging"),
-        ("event_status", None),
-        ("event_status", None),
-        ("event_status", None),
-        ("state", None),
-        ("charging_details", None),
-    ]
+    assert after_load(cloud) == command_requests(
+        "charging_command", "start-charging", "state", "charging_details"
+    )
     assert {r.vin for r in cloud.requests[LOAD_CALLS + 4 :]} == {MINI}
     assert "Charging status: CHARGING" in capsys.readouterr().out
 
@@ -352,22 +348,6 @@ def test_charge_start_and_stop(
     assert run(store, "charge", MINI, "stop") == cli.ExitCode.OK
     assert cloud.vehicle(MINI).st["electricChargingState"]["chargingStatus"] == "PLUGGED_IN"
     assert cloud.count("charging_command") == 1
-
-
-def test_charge_start_without_cable_is_ignored_locally(
-    cloud: MyBMWCloud, mock_api: respx.MockRouter, store: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run(store, "charge", BEV, "start") == cli.ExitCode.OK
-    assert "Ignored" in capsys.readouterr().out
-    assert after_load(cloud) == []
-
-
-def test_charge_on_combustion_car_is_refused(
-    cloud: MyBMWCloud, mock_api: respx.MockRouter, store: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run(store, "charge", ICE, "start") == cli.ExitCode.USAGE
-    assert "does not support charge start" in capsys.readouterr().err
-    assert after_load(cloud) == []
 
 
 def test_charging_settings(
@@ -387,23 +367,29 @@ def test_charging_settings(
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("args", "code", "stream", "message"),
     [
-        (["--target-soc", "72"], "Target SoC must be"),
-        (["--target-soc", "10"], "Target SoC must be"),
-        (["--ac-limit", "17"], "AC limit must be one of"),
+        (("charge", BEV, "start"), cli.ExitCode.OK, "out", "Ignored"),
+        (("charge", ICE, "start"), USAGE, "err", "does not support charge start"),
+        (("chargingsettings", BEV, "--target-soc", "72"), USAGE, "err", "Target SoC must be"),
+        (("chargingsettings", BEV, "--target-soc", "10"), USAGE, "err", "Target SoC must be"),
+        (("chargingsettings", BEV, "--ac-limit", "17"), USAGE, "err", "AC limit must be one of"),
     ],
+    ids=["no-cable-ignored", "combustion-refused", "soc-step", "soc-range", "ac-limit"],
 )
-def test_charging_settings_validation_sends_nothing(
+def test_charging_command_sends_nothing(
     cloud: MyBMWCloud,
     mock_api: respx.MockRouter,
     store: Path,
     capsys: pytest.CaptureFixture[str],
-    extra: list[str],
+    args: tuple[str, ...],
+    code: int,
+    stream: str,
     message: str,
 ) -> None:
-    assert run(store, "chargingsettings", BEV, *extra) == cli.ExitCode.USAGE
-    assert message in capsys.readouterr().err
+    """Refused or pointless charging commands stop after the account load."""
+    assert run(store, *args) == code
+    assert message in getattr(capsys.readouterr(), stream)
     assert after_load(cloud) == []
 
 

@@ -26,12 +26,14 @@ from custom_components.bmw_mybmw.mybmw.models import (
 from custom_components.bmw_mybmw.mybmw.vehicle import remote_services as rs
 from custom_components.bmw_mybmw.mybmw.vehicle.charging_profile import ChargingMode
 from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
+    CHARGING_DETAILS_FRESHNESS,
     ExecutionState,
     PollingPolicy,
     RemoteServices,
     RemoteServiceStatus,
     Services,
 )
+from custom_components.bmw_mybmw.mybmw.vehicle.vehicle import MyBMWVehicle
 from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME, MyBMWCloud
 
 VIN = "WBA00000000TEST01"
@@ -146,6 +148,7 @@ def make_vehicle(**overrides: Any) -> Any:
         ),
         gcid="gcid-1234",
         refresh_vehicle=AsyncMock(),
+        refresh_charging_details=AsyncMock(),
     )
     vehicle = SimpleNamespace(
         vin=VIN,
@@ -171,6 +174,15 @@ def make_vehicle(**overrides: Any) -> Any:
         setattr(vehicle, key, value)
     vehicle.remote_services = RemoteServices(vehicle)
     return vehicle
+
+
+async def assert_refused(
+    server: ScriptedServer, vehicle: Any, method: str, message: str, *args: Any, **kwargs: Any
+) -> None:
+    """The call fails validation before anything is sent to the server."""
+    with pytest.raises(ValueError, match=message):
+        await getattr(vehicle.remote_services, method)(*args, **kwargs)
+    assert server.calls == []
 
 
 # ---------------------------------------------------------------------------- status
@@ -378,34 +390,57 @@ async def test_unexpected_trigger_answers(server: ScriptedServer) -> None:
 async def test_missing_capability_sends_nothing(
     server: ScriptedServer, flag: str, method: str
 ) -> None:
-    vehicle = make_vehicle(**{flag: False})
-    with pytest.raises(ValueError, match="does not support"):
-        await getattr(vehicle.remote_services, method)()
-    assert server.calls == []
+    await assert_refused(server, make_vehicle(**{flag: False}), method, "does not support")
+
+
+SETTINGS = "trigger_charging_settings_update"
+PROFILE = "trigger_charging_profile_update"
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "overrides", "message"),
+    ("method", "kwargs", "overrides", "message"),
     [
-        ({}, {}, "target SoC and/or an AC limit"),
-        ({"target_soc": 15}, {}, "Target SoC must be"),
-        ({"target_soc": 105}, {}, "Target SoC must be"),
-        ({"target_soc": 72}, {}, "Target SoC must be"),
-        ({"target_soc": 80.0}, {}, "Target SoC must be"),
-        ({"target_soc": True}, {}, "Target SoC must be"),
-        ({"target_soc": 80}, {"is_remote_set_target_soc_enabled": False}, "does not support"),
-        ({"ac_limit": 12}, {}, "AC limit must be one of 6, 8, 10, 16, 32"),
-        ({"ac_limit": 16}, {"is_remote_set_ac_limit_enabled": False}, "does not support"),
-        ({"ac_limit": 16}, {"charging_profile": None}, "no selectable AC limits"),
+        (SETTINGS, {}, {}, "target SoC and/or an AC limit"),
+        (SETTINGS, {"target_soc": 15}, {}, "Target SoC must be"),
+        (SETTINGS, {"target_soc": 105}, {}, "Target SoC must be"),
+        (SETTINGS, {"target_soc": 72}, {}, "Target SoC must be"),
+        (SETTINGS, {"target_soc": 80.0}, {}, "Target SoC must be"),
+        (SETTINGS, {"target_soc": True}, {}, "Target SoC must be"),
+        (
+            SETTINGS,
+            {"target_soc": 80},
+            {"is_remote_set_target_soc_enabled": False},
+            "does not support",
+        ),
+        (SETTINGS, {"ac_limit": 12}, {}, "AC limit must be one of 6, 8, 10, 16, 32"),
+        (SETTINGS, {"ac_limit": 16}, {"is_remote_set_ac_limit_enabled": False}, "does not support"),
+        (SETTINGS, {"ac_limit": 16}, {"charging_profile": None}, "no selectable AC limits"),
+        (PROFILE, {}, {}, "charging mode and/or a precondition"),
+        (PROFILE, {"charging_mode": ChargingMode.UNKNOWN}, {}, "Charging mode must be one of"),
+        (PROFILE, {"charging_mode": "SOMETHING"}, {}, "Charging mode must be one of"),
+        (PROFILE, {"precondition_climate": "yes"}, {}, "must be true or false"),
+        (
+            PROFILE,
+            {"precondition_climate": True},
+            {"is_charging_plan_supported": False},
+            "not support",
+        ),
+        (
+            PROFILE,
+            {"precondition_climate": True},
+            {"charging_profile": None},
+            "no charging profile",
+        ),
     ],
 )
-async def test_charging_settings_validation(
-    server: ScriptedServer, kwargs: dict[str, Any], overrides: dict[str, Any], message: str
+async def test_charging_validation(
+    server: ScriptedServer,
+    method: str,
+    kwargs: dict[str, Any],
+    overrides: dict[str, Any],
+    message: str,
 ) -> None:
-    vehicle = make_vehicle(**overrides)
-    with pytest.raises(ValueError, match=message):
-        await vehicle.remote_services.trigger_charging_settings_update(**kwargs)
-    assert server.calls == []
+    await assert_refused(server, make_vehicle(**overrides), method, message, **kwargs)
 
 
 async def test_charging_settings_payload(server: ScriptedServer) -> None:
@@ -419,30 +454,14 @@ async def test_charging_settings_payload(server: ScriptedServer) -> None:
     vehicle.account.refresh_vehicle.assert_awaited_with(VIN, charging_details=True)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "overrides", "message"),
-    [
-        ({}, {}, "charging mode and/or a precondition"),
-        ({"charging_mode": ChargingMode.UNKNOWN}, {}, "Charging mode must be one of"),
-        ({"charging_mode": "SOMETHING"}, {}, "Charging mode must be one of"),
-        ({"precondition_climate": "yes"}, {}, "must be true or false"),
-        ({"precondition_climate": True}, {"is_charging_plan_supported": False}, "not support"),
-        ({"precondition_climate": True}, {"charging_profile": None}, "no charging profile"),
-    ],
-)
-async def test_charging_profile_validation(
-    server: ScriptedServer, kwargs: dict[str, Any], overrides: dict[str, Any], message: str
-) -> None:
-    vehicle = make_vehicle(**overrides)
-    with pytest.raises(ValueError, match=message):
-        await vehicle.remote_services.trigger_charging_profile_update(**kwargs)
-    assert server.calls == []
-
-
 async def test_charging_profile_payload(server: ScriptedServer) -> None:
     vehicle = make_vehicle()
     await vehicle.remote_services.trigger_charging_profile_update(
         charging_mode=ChargingMode.DELAYED_CHARGING, precondition_climate=True
+    )
+    # The payload starts from charging details no older than the freshness limit.
+    vehicle.account.refresh_charging_details.assert_awaited_once_with(
+        VIN, max_age=CHARGING_DETAILS_FRESHNESS
     )
     body = server.calls[0].json
     assert server.calls[0].path == f"/eadrax-crccs/v1/vehicles/{VIN}/charging-profile"
@@ -542,9 +561,7 @@ async def test_vehicle_finder_ignored_makes_no_position_call(server: ScriptedSer
 async def test_vehicle_finder_needs_observer(server: ScriptedServer, position: Any) -> None:
     vehicle = make_vehicle()
     vehicle.account.config.observer_position = position
-    with pytest.raises(ValueError, match="set_observer_position"):
-        await vehicle.remote_services.trigger_remote_vehicle_finder()
-    assert server.calls == []
+    await assert_refused(server, vehicle, "trigger_remote_vehicle_finder", "set_observer_position")
 
 
 # ------------------------------------------------------------------------ send POI
@@ -646,16 +663,14 @@ async def test_send_poi_from_dict_defaults(server: ScriptedServer) -> None:
     ],
 )
 async def test_send_poi_validation(server: ScriptedServer, poi: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        await make_vehicle().remote_services.trigger_send_poi(poi)
-    assert server.calls == []
+    await assert_refused(server, make_vehicle(), "trigger_send_poi", message, poi)
 
 
 async def test_send_poi_needs_capability_and_gcid(server: ScriptedServer) -> None:
-    with pytest.raises(ValueError, match="does not support"):
-        await make_vehicle(is_remote_sendpoi_enabled=False).remote_services.trigger_send_poi(
-            {"lat": 1, "lon": 2}
-        )
+    no_poi = make_vehicle(is_remote_sendpoi_enabled=False)
+    await assert_refused(
+        server, no_poi, "trigger_send_poi", "does not support", {"lat": 1, "lon": 2}
+    )
     vehicle = make_vehicle()
     vehicle.account.gcid = None
     with pytest.raises(MyBMWAPIError, match="gcid"):
@@ -671,9 +686,13 @@ MINI = "WMW0FLEET00000004"
 
 @pytest.fixture
 async def account(
-    cloud: MyBMWCloud, mock_api: respx.MockRouter, demo_tokens: dict[str, Any]
+    cloud: MyBMWCloud,
+    mock_api: respx.MockRouter,
+    demo_tokens: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> MyBMWAccount:
-    """A loaded account of the default fleet; the request log starts empty."""
+    """A loaded account of the default fleet, polling without waits; the request log is empty."""
+    monkeypatch.setattr(RemoteServices, "polling", FAST)
     acc = MyBMWAccount(DEMO_USERNAME, DEMO_PASSWORD, Regions.REST_OF_WORLD)
     acc.set_refresh_token(
         demo_tokens["refresh_token"], demo_tokens["gcid"], access_token=demo_tokens["access_token"]
@@ -687,12 +706,16 @@ def endpoints(cloud: MyBMWCloud) -> list[str]:
     return [r.endpoint for r in cloud.requests]
 
 
-async def test_e2e_climate_start_stop_refreshes_one_vehicle(
-    cloud: MyBMWCloud, account: MyBMWAccount, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(RemoteServices, "polling", FAST)
-    vehicle = account.get_vehicle(BEV)
+def vehicle_of(account: MyBMWAccount, vin: str) -> MyBMWVehicle:
+    vehicle = account.get_vehicle(vin)
     assert vehicle is not None
+    return vehicle
+
+
+async def test_e2e_climate_start_stop_refreshes_one_vehicle(
+    cloud: MyBMWCloud, account: MyBMWAccount
+) -> None:
+    vehicle = vehicle_of(account, BEV)
     seen: list[tuple[str, str]] = []
     account.config.on_remote_service_progress = lambda vin, svc, st: seen.append(
         (svc.value, st.state.value)
@@ -724,19 +747,16 @@ async def test_e2e_climate_start_stop_refreshes_one_vehicle(
 
 
 async def test_e2e_charging_commands_refresh_charging_details(
-    cloud: MyBMWCloud, account: MyBMWAccount, monkeypatch: pytest.MonkeyPatch
+    cloud: MyBMWCloud, account: MyBMWAccount
 ) -> None:
-    monkeypatch.setattr(RemoteServices, "polling", FAST)
-    mini = account.get_vehicle(MINI)
-    assert mini is not None
+    mini = vehicle_of(account, MINI)
     await mini.remote_services.trigger_charge_start()
     assert cloud.vehicle(MINI).st["electricChargingState"]["chargingStatus"] == "CHARGING"
     assert mini.fuel_and_battery.charging_status.value == "CHARGING"
     assert endpoints(cloud)[-2:] == ["state", "charging_details"]
     assert {r.vin for r in cloud.requests[-2:]} == {MINI}
 
-    bev = account.get_vehicle(BEV)
-    assert bev is not None
+    bev = vehicle_of(account, BEV)
     cloud.reset_requests()
     await bev.remote_services.trigger_charging_settings_update(target_soc=90, ac_limit=8)
     assert bev.fuel_and_battery.charging_target == 90
@@ -757,8 +777,7 @@ async def test_e2e_initiated_is_polled_through(
     cloud.event_mode = "time"
     cloud.event_seconds = 0.03
     monkeypatch.setattr(RemoteServices, "polling", PollingPolicy(0, 0.01, 1, 0.01, 5))
-    vehicle = account.get_vehicle(BEV)
-    assert vehicle is not None
+    vehicle = vehicle_of(account, BEV)
     seen: list[str] = []
     status = await vehicle.remote_services.trigger_remote_service(
         Services.LIGHT_FLASH, progress=lambda st: seen.append(st.state.value)
@@ -771,12 +790,8 @@ async def test_e2e_initiated_is_polled_through(
     assert cloud.count("event_status") >= 4
 
 
-async def test_e2e_error_and_unsupported(
-    cloud: MyBMWCloud, account: MyBMWAccount, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(RemoteServices, "polling", FAST)
-    vehicle = account.get_vehicle(BEV)
-    assert vehicle is not None
+async def test_e2e_error_and_unsupported(cloud: MyBMWCloud, account: MyBMWAccount) -> None:
+    vehicle = vehicle_of(account, BEV)
     cloud.command_results["door-unlock"] = "ERROR"
     with pytest.raises(MyBMWRemoteServiceError, match="Vehicle could not execute"):
         await vehicle.remote_services.trigger_remote_door_unlock()
@@ -784,12 +799,8 @@ async def test_e2e_error_and_unsupported(
     assert cloud.vehicle(BEV).st["doorsState"]["combinedSecurityState"] == "LOCKED"
 
 
-async def test_e2e_vehicle_finder(
-    cloud: MyBMWCloud, account: MyBMWAccount, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(RemoteServices, "polling", FAST)
-    vehicle = account.get_vehicle(BEV)
-    assert vehicle is not None
+async def test_e2e_vehicle_finder(cloud: MyBMWCloud, account: MyBMWAccount) -> None:
+    vehicle = vehicle_of(account, BEV)
     with pytest.raises(ValueError, match="own position"):
         await vehicle.remote_services.trigger_remote_vehicle_finder()
     assert cloud.requests == []

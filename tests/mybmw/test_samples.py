@@ -35,6 +35,7 @@ from custom_components.bmw_mybmw.mybmw.vehicle.vehicle import (
 RESPONSES = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "mybmw-responses"
 FETCHED_AT = datetime.datetime(2023, 1, 4, 15, 0, tzinfo=datetime.UTC)
 UTC = datetime.UTC
+NO_VALUE = ValueWithUnit(None, None)
 
 pytestmark = pytest.mark.skipif(not RESPONSES.is_dir(), reason="recorded samples not available")
 
@@ -180,115 +181,117 @@ CAPABILITY_FLAGS = [
     "is_vehicle_tracking_enabled",
 ]
 
-# One row per sample, in the order of CAPABILITY_FLAGS.
-EXPECTED_FLAGS = {
-    "F31": [
-        True,
-        True,
-        True,
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-        False,
-    ],
-    "G01": [
-        True,
-        True,
-        True,
-        True,
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        True,
-        True,
-        False,
-        True,
-    ],
-    "G20": [
-        True,
-        True,
-        True,
-        True,
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-        True,
-    ],
-    "G26": [True, True, True, True, True, True, False, False, True, True, True, True, True, True],
-    "I01_REX": [
-        True,
-        True,
-        True,
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        False,
-        True,
-        True,
-        False,
-        False,
-    ],
+# The flags each sample lacks; every other one in CAPABILITY_FLAGS is True.
+NO_CHARGE_COMMANDS = {"is_remote_charge_start_enabled", "is_remote_charge_stop_enabled"}
+NO_CHARGING_SETTINGS = {
+    "is_remote_set_target_soc_enabled",
+    "is_remote_set_ac_limit_enabled",
+    "is_charging_settings_supported",
+}
+NO_CLIMATE_STOP_NOR_TRACKING = {"is_remote_climate_stop_enabled", "is_vehicle_tracking_enabled"}
+MISSING_FLAGS = {
+    "F31": NO_CHARGE_COMMANDS
+    | NO_CHARGING_SETTINGS
+    | NO_CLIMATE_STOP_NOR_TRACKING
+    | {"is_charging_plan_supported"},
+    "G01": NO_CHARGE_COMMANDS | NO_CHARGING_SETTINGS,
+    "G20": NO_CHARGE_COMMANDS | NO_CHARGING_SETTINGS | {"is_charging_plan_supported"},
+    "G26": NO_CHARGE_COMMANDS,
+    "I01_REX": NO_CHARGE_COMMANDS | NO_CHARGING_SETTINGS | NO_CLIMATE_STOP_NOR_TRACKING,
 }
 
 
 @pytest.mark.parametrize("model", ALL_MODELS)
 def test_capability_flags(model: str) -> None:
     vehicle = load_vehicle(model)
-    assert [getattr(vehicle, flag) for flag in CAPABILITY_FLAGS] == EXPECTED_FLAGS[model]
+    expected = {flag: flag not in MISSING_FLAGS[model] for flag in CAPABILITY_FLAGS}
+    assert {flag: getattr(vehicle, flag) for flag in CAPABILITY_FLAGS} == expected
     assert vehicle.is_vehicle_active is False
 
 
 # --- fuel and battery ------------------------------------------------------
 
 
-def test_plugin_hybrid_ranges_g01() -> None:
-    fuel = load_vehicle("G01").fuel_and_battery
-    assert fuel.remaining_range_fuel == ValueWithUnit(436, "km")
-    assert fuel.remaining_range_electric == ValueWithUnit(40, "km")
-    assert fuel.remaining_range_total == ValueWithUnit(476, "km")
-    assert fuel.remaining_fuel == ValueWithUnit(40, "L")
-    assert fuel.remaining_fuel_percent == 80
-    assert fuel.remaining_battery_percent == 80
-    assert fuel.charging_status is ChargingState.NOT_CHARGING  # INVALID on the wire
-    assert fuel.charging_target == 100
-    assert fuel.is_charger_connected is False
-    assert fuel.charging_end_time is None  # remainingChargingMinutes 10, but not charging
-    assert fuel.charging_start_time is None
-
-
-def test_range_extender_ranges_i01() -> None:
-    fuel = load_vehicle("I01_REX").fuel_and_battery
-    assert fuel.remaining_range_fuel == ValueWithUnit(105, "km")
-    assert fuel.remaining_range_electric == ValueWithUnit(174, "km")
-    assert fuel.remaining_range_total == ValueWithUnit(279, "km")
-    assert fuel.remaining_fuel == ValueWithUnit(6, "L")
-    assert fuel.remaining_fuel_percent is None
-    assert fuel.remaining_battery_percent == 82
-    assert fuel.charging_status is ChargingState.WAITING_FOR_CHARGING
-    assert fuel.is_charger_connected is True
-    assert fuel.charging_target == 100
-    assert fuel.charging_end_time is None
-    # Next 18:01 after the fetch (15:00 UTC), in the account's zone.
-    assert fuel.charging_start_time == datetime.datetime(2023, 1, 4, 18, 1, tzinfo=UTC)
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        pytest.param(
+            "G01",
+            {
+                "remaining_range_fuel": ValueWithUnit(436, "km"),
+                "remaining_range_electric": ValueWithUnit(40, "km"),
+                "remaining_range_total": ValueWithUnit(476, "km"),
+                "remaining_fuel": ValueWithUnit(40, "L"),
+                "remaining_fuel_percent": 80,
+                "remaining_battery_percent": 80,
+                "charging_status": ChargingState.NOT_CHARGING,  # INVALID on the wire
+                "charging_target": 100,
+                "is_charger_connected": False,
+                "charging_end_time": None,  # remainingChargingMinutes 10, but not charging
+                "charging_start_time": None,
+            },
+            id="plugin_hybrid_G01",
+        ),
+        pytest.param(
+            "I01_REX",
+            {
+                "remaining_range_fuel": ValueWithUnit(105, "km"),
+                "remaining_range_electric": ValueWithUnit(174, "km"),
+                "remaining_range_total": ValueWithUnit(279, "km"),
+                "remaining_fuel": ValueWithUnit(6, "L"),
+                "remaining_fuel_percent": None,
+                "remaining_battery_percent": 82,
+                "charging_status": ChargingState.WAITING_FOR_CHARGING,
+                "is_charger_connected": True,
+                "charging_target": 100,
+                "charging_end_time": None,
+                # Next 18:01 after the fetch (15:00 UTC), in the account's zone.
+                "charging_start_time": datetime.datetime(2023, 1, 4, 18, 1, tzinfo=UTC),
+            },
+            id="range_extender_I01",
+        ),
+        pytest.param(
+            "G26",
+            {
+                "remaining_range_electric": ValueWithUnit(472, "km"),
+                "remaining_range_total": ValueWithUnit(472, "km"),
+                "remaining_range_fuel": NO_VALUE,  # combustionFuelLevel is {}
+                "remaining_fuel": NO_VALUE,
+                "remaining_battery_percent": 80,
+                "charging_status": ChargingState.NOT_CHARGING,
+                "charging_target": 80,
+                "charging_end_time": None,  # the reference library showed fetch + 10 min here
+            },
+            id="electric_G26",
+        ),
+        pytest.param(
+            "G20",
+            {
+                "remaining_range_fuel": ValueWithUnit(629, "km"),
+                "remaining_range_total": ValueWithUnit(629, "km"),
+                "remaining_range_electric": NO_VALUE,
+                "remaining_fuel": ValueWithUnit(40, "L"),
+                "remaining_fuel_percent": 80,
+                "charging_status": None,
+                "remaining_battery_percent": None,
+            },
+            id="combustion_G20",
+        ),
+        pytest.param(
+            "F31",
+            {"remaining_range_total": NO_VALUE, "remaining_fuel": NO_VALUE},
+            id="combustion_F31",
+        ),
+    ],
+)
+def test_fuel_and_battery(model: str, expected: dict[str, Any]) -> None:
+    fuel = load_vehicle(model).fuel_and_battery
+    actual = {name: getattr(fuel, name) for name in expected}
+    assert actual == expected
+    # The same types too: an enum member, not an equal string (ChargingState is a StrEnum).
+    assert {name: type(value) for name, value in actual.items()} == {
+        name: type(value) for name, value in expected.items()
+    }
 
 
 def test_i01_charging_start_time_uses_time_zone_and_rolls_over() -> None:
@@ -300,32 +303,6 @@ def test_i01_charging_start_time_uses_time_zone_and_rolls_over() -> None:
         "I01_REX", fetched_at=datetime.datetime(2023, 1, 4, 20, 0, tzinfo=UTC)
     ).fuel_and_battery
     assert late.charging_start_time == datetime.datetime(2023, 1, 5, 18, 1, tzinfo=UTC)
-
-
-def test_electric_ranges_g26() -> None:
-    fuel = load_vehicle("G26").fuel_and_battery
-    assert fuel.remaining_range_electric == ValueWithUnit(472, "km")
-    assert fuel.remaining_range_total == ValueWithUnit(472, "km")
-    assert fuel.remaining_range_fuel == ValueWithUnit(None, None)  # combustionFuelLevel is {}
-    assert fuel.remaining_fuel == ValueWithUnit(None, None)
-    assert fuel.remaining_battery_percent == 80
-    assert fuel.charging_status is ChargingState.NOT_CHARGING
-    assert fuel.charging_target == 80
-    assert fuel.charging_end_time is None  # the reference library showed fetch + 10 min here
-
-
-def test_combustion_ranges_g20_and_f31() -> None:
-    fuel = load_vehicle("G20").fuel_and_battery
-    assert fuel.remaining_range_fuel == ValueWithUnit(629, "km")
-    assert fuel.remaining_range_total == ValueWithUnit(629, "km")
-    assert fuel.remaining_range_electric == ValueWithUnit(None, None)
-    assert fuel.remaining_fuel == ValueWithUnit(40, "L")
-    assert fuel.remaining_fuel_percent == 80
-    assert fuel.charging_status is None
-    assert fuel.remaining_battery_percent is None
-    f31 = load_vehicle("F31").fuel_and_battery
-    assert f31.remaining_range_total == ValueWithUnit(None, None)
-    assert f31.remaining_fuel == ValueWithUnit(None, None)
 
 
 # --- doors and windows -------------------------------------------------------
@@ -485,7 +462,7 @@ def test_condition_based_services_g26() -> None:
     assert brake.due_date == datetime.datetime(2024, 12, 1, tzinfo=UTC)
     assert brake.due_distance == ValueWithUnit(50000, "km")
     assert cbs.messages[3].due_date is None
-    assert cbs.messages[3].due_distance == ValueWithUnit(None, None)
+    assert cbs.messages[3].due_distance == NO_VALUE
     assert cbs.next_service_by_distance is brake  # tie at 50000 km: alphabetical
     assert cbs.next_service_by_time is brake
 
