@@ -21,7 +21,10 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 import custom_components.bmw_mybmw as integration
-from custom_components.bmw_mybmw import cardata_coordinator as coordinator_module
+from custom_components.bmw_mybmw import (
+    cardata_coordinator as coordinator_module,
+    coordinator as clock_module,
+)
 from custom_components.bmw_mybmw.cardata.stream import Backoff
 from custom_components.bmw_mybmw.cardata_coordinator import CHECK_INTERVAL, CarDataCoordinator
 from simulator import fleet
@@ -81,7 +84,8 @@ def specs(n: int) -> list[fleet.VehicleSpec]:
 async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
     cloud = CarDataCloud(specs(n), now=START)
     clock = SimulatedClock(START)
-    coordinator_module.dt_util = clock  # type: ignore[assignment]
+    # Both coordinators read Home Assistant's clock through coordinator.hass_utcnow.
+    coordinator_module.dt_util = clock_module.dt_util = clock  # type: ignore[assignment]
     broker = FakeBroker()
     integration.CARDATA_CONNECTION_FACTORY = broker.factory
     async with home_assistant() as hass:
@@ -113,7 +117,7 @@ async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
                 per_day.append(api_requests(cloud) - day_start)
 
             await hass.config_entries.async_unload(entry.entry_id)
-    coordinator_module.dt_util = dt_util
+    coordinator_module.dt_util = clock_module.dt_util = dt_util
     return {"startup": startup, "days": per_day, "max_day": max(per_day[0] + startup, *per_day)}
 
 

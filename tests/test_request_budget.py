@@ -32,6 +32,7 @@ from custom_components.bmw_mybmw.mybmw.models import MyBMWQuotaError
 from custom_components.bmw_mybmw.refresh_planner import (
     ACTIVE_INTERVAL,
     CHARGING_DETAILS_MAX_AGE,
+    PLUGGED_CHARGING_DETAILS_MAX_AGE,
     RESET_MARGIN,
     reserve_for,
 )
@@ -108,10 +109,10 @@ async def test_steady_refresh_costs_one_state_call_per_vehicle(
     assert len(cloud.requests) == 4
     assert coordinator.planner.used == used + 4
 
-    # Half an hour later the plugged-in MINI's charging details are read again;
+    # Two hours later the plugged-in MINI's charging details are read again;
     # the unplugged i4 and X3 keep theirs (a day), the M340i has none.
     # (All four were read together and are parked: they are due together.)
-    clock.tick(timedelta(minutes=30))
+    clock.tick(PLUGGED_CHARGING_DETAILS_MAX_AGE)
     cloud.reset_requests()
     await coordinator.async_refresh()
     assert cloud.count("state") == 4

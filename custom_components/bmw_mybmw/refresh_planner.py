@@ -57,10 +57,11 @@ pack and the timers in the charging-profile command's shape. Our own charging co
 read them again, and the charging-profile command reads them first when they are older
 than 10 minutes; so a parked, unplugged car needs them once a day, not every 6 hours
 (4 calls per car and day that a ten-car account cannot spare)."""
-PLUGGED_CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(minutes=30)
-"""While a car is plugged in or charging its settings matter now (window, target,
-limit) and the app is likely in use, so they are read again every 30 min; not on
-every 5-minute poll, which would double the cost of polling a charging car."""
+PLUGGED_CHARGING_DETAILS_MAX_AGE: Final = datetime.timedelta(hours=2)
+"""While a car is plugged in or charging its settings are the ones in use, so they are
+read when it is plugged in and every 2 hours after. Not more often: the window, target
+and limit the entities show come with the state, and reading both on every poll would
+double the cost of a charging car's fresh state."""
 RESET_MARGIN: Final = datetime.timedelta(minutes=1)
 """Wait this long past the announced reset, in case the server's clock is behind."""
 FULL_LOAD_BASE_COST: Final = 5
