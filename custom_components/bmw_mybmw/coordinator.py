@@ -169,14 +169,18 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
         """When the planner wants the next poll."""
         return self.planner.next_refresh
 
-    def _charging_details_policy(self, reads: int) -> ChargingDetailsPolicy:
-        """Read charging details only when they can have changed and the budget allows."""
+    def _charging_details_policy(self, reads: int | None) -> ChargingDetailsPolicy:
+        """Read charging details only when they can have changed and the budget allows.
+
+        ``reads`` is how many state reads this refresh sends (``None``: every car's).
+        """
         seen = 0
 
         def policy(vehicle: MyBMWVehicle) -> bool:
             nonlocal seen
             seen += 1
-            pending = max(0, reads - seen)
+            total = len(self.account.vehicles) if reads is None else reads
+            pending = max(0, total - seen)
             return self.planner.wants_charging_details(
                 vehicle.vin, VehicleSnapshot.of(vehicle), pending_states=pending
             )
@@ -219,7 +223,7 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             await self.account.get_vehicles(
                 force_init=reload_profiles,
                 relist=relist,
-                charging_details=self._charging_details_policy(len(vins)),
+                charging_details=self._charging_details_policy(len(vins) if loaded else None),
                 vins=vins if loaded else None,
             )
         except (MyBMWAuthError, MyBMWCaptchaMissingError) as err:
