@@ -28,14 +28,18 @@ from .common import median, parse_args, write_result
 from .ha_harness import NAMES, config_entry, home_assistant, setup
 from .scenario import STEP, DayScenario
 
-FLEETS = (1, 3, 10)
+FLEETS = ((1, None), (3, None), (10, None), (10, 1))
+"""(vehicles, how many of them move: None = all): the last one is a household whose
+other cars stay parked while one drives and charges."""
 START = datetime(2025, 6, 2, 0, 0, 30, tzinfo=UTC)  # a Monday, just after the quota reset
 DAY = timedelta(days=1)
 
 
-async def simulate(kind: str, n: int, frozen: Any, hours: float) -> dict[str, Any]:
+async def simulate(
+    kind: str, n: int, frozen: Any, hours: float, movers: int | None = None
+) -> dict[str, Any]:
     cloud = MyBMWCloud(build_fleet(n), clock=Clock(START), seed=1)
-    scenario = DayScenario(cloud, START.replace(second=0))
+    scenario = DayScenario(cloud, START.replace(second=0), movers)
     end = START + timedelta(hours=hours)
     frozen.move_to(START)
     scenario.apply(START)
@@ -98,7 +102,7 @@ def _count(requests: list[Any]) -> dict[str, int]:
 def main() -> None:
     args = parse_args(__doc__ or "")
     hours = 24.0
-    fleets = (1, 3) if args.quick else FLEETS
+    fleets = FLEETS[:2] if args.quick else FLEETS
     results: dict[str, Any] = {}
     # Home Assistant's dt_util.utcnow is bound to the real datetime class at import, so
     # freezegun alone does not move it; follow the frozen clock through a late lookup.
@@ -106,12 +110,13 @@ def main() -> None:
         freeze_time(START) as frozen,
         patch.object(dt_util, "utcnow", lambda: datetime_module.datetime.now(UTC)),
     ):
-        for n in fleets:
+        for n, movers in fleets:
+            key = str(n) if movers is None else f"{n}/{movers} moving"
             for kind in ("ours", "core"):
-                row = asyncio.run(simulate(kind, n, frozen, hours))
-                results.setdefault(str(n), {})[kind] = row
+                row = asyncio.run(simulate(kind, n, frozen, hours, movers))
+                results.setdefault(key, {})[kind] = row
                 print(
-                    f"  {n:>2} vehicles {NAMES[kind]:>36}: {row['requests']} requests/day "
+                    f"  {key:>11} vehicles {NAMES[kind]:>36}: {row['requests']} requests/day "
                     f"({row['quota_counted']} quota-counted), data age median "
                     f"{row['median_age_s'] / 60:.1f} min, max {row['max_age_s'] / 60:.1f} min"
                 )

@@ -30,10 +30,12 @@ def phase(index: int, day_start: datetime, moment: datetime, can_charge: bool) -
 class DayScenario:
     """Apply the plan to a ``MyBMWCloud``'s vehicles."""
 
-    def __init__(self, cloud: Any, day_start: datetime) -> None:
+    def __init__(self, cloud: Any, day_start: datetime, movers: int | None = None) -> None:
+        """``movers``: only the first so many vehicles follow the plan; the rest stay parked."""
         self.cloud = cloud
         self.day_start = day_start
         self.vins = list(cloud.vehicles)
+        self.movers = len(self.vins) if movers is None else movers
         self.last: dict[str, datetime] = {}
         self.phases: dict[str, str] = {}
 
@@ -42,7 +44,10 @@ class DayScenario:
         return vehicle.ecs() is not None and "START" in vehicle.charging_controls()
 
     def phase_of(self, vin: str, moment: datetime) -> str:
-        return phase(self.vins.index(vin), self.day_start, moment, self.can_charge(vin))
+        index = self.vins.index(vin)
+        if index >= self.movers:
+            return "parked"
+        return phase(index, self.day_start, moment, self.can_charge(vin))
 
     def apply(self, moment: datetime) -> None:
         """Bring every vehicle's documents to ``moment``."""

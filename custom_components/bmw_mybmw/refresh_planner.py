@@ -326,9 +326,9 @@ class RefreshPlanner:
             else:
                 # Parked cars: not faster than IDLE_INTERVAL, and not slower than
                 # IDLE_MAX_INTERVAL unless the budget cannot afford that; then at
-                # most twice the round of all cars, however many others move.
+                # the pace of spending it evenly, however many others move.
                 interval = max(IDLE_INTERVAL, interval)
-                intervals[vin] = min(interval, max(IDLE_MAX_INTERVAL, 2 * round_trip))
+                intervals[vin] = min(interval, max(IDLE_MAX_INTERVAL, round_trip))
         return intervals
 
     def _schedule(self, now: datetime.datetime, moment: datetime.datetime) -> datetime.timedelta:
