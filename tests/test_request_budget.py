@@ -73,6 +73,13 @@ def blocked_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry 
     return ir.async_get(hass).async_get_issue(DOMAIN, f"blocked_{entry.entry_id}")
 
 
+def store_budget(hass_storage: dict[str, Any], entry: MockConfigEntry, **data: Any) -> str:
+    """Leave a request count in storage as an earlier run would have; return its key."""
+    key = STORAGE_KEY.format(entry_id=entry.entry_id)
+    hass_storage[key] = {"version": 1, "key": key, "data": data}
+    return key
+
+
 async def fire_at(hass: HomeAssistant, clock: FrozenDateTimeFactory, moment: datetime) -> None:
     clock.move_to(moment)
     async_fire_time_changed(hass, moment)
@@ -208,12 +215,9 @@ async def test_count_survives_a_restart(
     hass_storage: dict[str, Any],
 ) -> None:
     config_entry.add_to_hass(hass)
-    key = STORAGE_KEY.format(entry_id=config_entry.entry_id)
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {"day": "2025-06-01", "used": 30, "paused_until": None, "vehicles": 4},
-    }
+    key = store_budget(
+        hass_storage, config_entry, day="2025-06-01", used=30, paused_until=None, vehicles=4
+    )
     await setup_entry(config_entry)
     planner = coordinator_of(config_entry).planner
     assert planner.used == 30 + len(cloud.requests)
@@ -233,8 +237,7 @@ async def test_yesterdays_count_starts_over(
     cloud: MyBMWCloud,
     hass_storage: dict[str, Any],
 ) -> None:
-    key = STORAGE_KEY.format(entry_id=config_entry.entry_id)
-    hass_storage[key] = {"version": 1, "key": key, "data": {"day": "2025-05-31", "used": 99}}
+    store_budget(hass_storage, config_entry, day="2025-05-31", used=99)
     await setup_entry(config_entry)
     assert coordinator_of(config_entry).planner.used == len(cloud.requests)
 
@@ -247,8 +250,7 @@ async def test_spent_budget_blocks_setup_without_a_request(
     hass_storage: dict[str, Any],
 ) -> None:
     """A restart loop must not spend what the day no longer has."""
-    key = STORAGE_KEY.format(entry_id=config_entry.entry_id)
-    hass_storage[key] = {"version": 1, "key": key, "data": {"day": "2025-06-01", "used": 95}}
+    store_budget(hass_storage, config_entry, day="2025-06-01", used=95)
     await setup_entry(config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert cloud.requests == []
@@ -262,12 +264,9 @@ async def test_stored_quota_pause_is_respected_after_restart(
     cloud: MyBMWCloud,
     hass_storage: dict[str, Any],
 ) -> None:
-    key = STORAGE_KEY.format(entry_id=config_entry.entry_id)
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {"day": "2025-06-01", "used": 3, "paused_until": RESET.isoformat()},
-    }
+    store_budget(
+        hass_storage, config_entry, day="2025-06-01", used=3, paused_until=RESET.isoformat()
+    )
     await setup_entry(config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert cloud.requests == []
