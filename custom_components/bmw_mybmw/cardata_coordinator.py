@@ -430,23 +430,6 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         update_vehicle(self.vehicles[message.vin], state, now=now)
         self.async_set_updated_data(dict(self.vehicles))
 
-    @callback
-    def async_add_vehicle_listener(
-        self, on_new_vehicles: Callable[[list[MyBMWVehicle]], None]
-    ) -> CALLBACK_TYPE:
-        """Call back with the vehicles now and each one that appears later (as MyBMW)."""
-        known: set[str] = set()
-
-        @callback
-        def _check() -> None:
-            new = [vehicle for vin, vehicle in (self.data or {}).items() if vin not in known]
-            if new:
-                known.update(vehicle.vin for vehicle in new)
-                on_new_vehicles(new)
-
-        _check()
-        return self.async_add_listener(_check)
-
 
 def _translated(err: MyBMWAPIError, generic_key: str = "update_failed") -> dict[str, Any]:
     key, placeholders = generic_key, {"error": safe_error(err)}

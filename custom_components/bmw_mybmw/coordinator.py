@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
@@ -389,26 +389,6 @@ class MyBMWCoordinator(DataUpdateCoordinator[dict[str, "MyBMWVehicle"]]):
             if vins and not vins & vehicles.keys():
                 LOGGER.debug("Removing device %s: vehicle no longer on the account", device.id)
                 registry.async_update_device(device.id, remove_config_entry_id=entry_id)
-
-    @callback
-    def async_add_vehicle_listener(
-        self, on_new_vehicles: Callable[[list[MyBMWVehicle]], None]
-    ) -> CALLBACK_TYPE:
-        """Call back once with the vehicles loaded now, then with each one that appears later.
-
-        Platforms use this to add entities for a new vehicle without a reload.
-        """
-        known: set[str] = set()
-
-        @callback
-        def _check() -> None:
-            new = [vehicle for vin, vehicle in (self.data or {}).items() if vin not in known]
-            if new:
-                known.update(vehicle.vin for vehicle in new)
-                on_new_vehicles(new)
-
-        _check()
-        return self.async_add_listener(_check)
 
     async def async_vehicle_image(self, vin: str, view: VehicleViewDirection) -> bytes:
         """One rendering of a vehicle (the image entity caches it)."""

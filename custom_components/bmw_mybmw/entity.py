@@ -97,18 +97,22 @@ def async_add_vehicle_entities(
 ) -> None:
     """Add a platform's entities for every vehicle, now and whenever a new VIN appears.
 
-    The coordinator reports each VIN once, so a vehicle added to the account
-    later gets its entities at the next refresh without reloading the entry.
+    Each VIN is built once, so a vehicle added to the account later gets its
+    entities at the next refresh without reloading the entry.
     """
     coordinator = entry.runtime_data
+    known: set[str] = set()
 
     @callback
-    def _add(vehicles: list[MyBMWVehicle]) -> None:
-        entities = [entity for vehicle in vehicles for entity in build(coordinator, vehicle)]
+    def _add_new() -> None:
+        new = [vehicle for vin, vehicle in (coordinator.data or {}).items() if vin not in known]
+        known.update(vehicle.vin for vehicle in new)
+        entities = [entity for vehicle in new for entity in build(coordinator, vehicle)]
         if entities:
             async_add_entities(entities)
 
-    entry.async_on_unload(coordinator.async_add_vehicle_listener(_add))
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
 
 
 class VehicleEntityDescription(Protocol):
