@@ -131,7 +131,7 @@ class VehicleSnapshot:
 
 
 class RefreshPlanner:
-    """Counts one account's requests per UTC day and plans the next refresh from them.
+    """Counts one account's requests per UTC day and plans each car's next read from them.
 
     ``clock`` returns the current UTC time; tests pass a fake one.
     """
