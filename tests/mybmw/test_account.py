@@ -192,7 +192,7 @@ async def test_charging_details_read_again_only_when_stale(
     assert endpoints(cloud) == []
     freezer.tick(datetime.timedelta(minutes=11))
     await account.refresh_charging_details(EV, max_age=datetime.timedelta(minutes=10))
-    assert endpoints(cloud) == ["state", "charging_details"]
+    assert endpoints(cloud) == ["charging_details"]  # one request: the state stays as read
     # A car whose details were never read gets them.
     await account.get_vehicles(charging_details=lambda vehicle: False)
     cloud.reset_requests()
@@ -200,7 +200,10 @@ async def test_charging_details_read_again_only_when_stale(
     await fresh.get_vehicles(charging_details=lambda vehicle: False)
     cloud.reset_requests()
     await fresh.refresh_charging_details(PHEV, max_age=datetime.timedelta(hours=1))
-    assert endpoints(cloud) == ["state", "charging_details"]
+    assert endpoints(cloud) == ["charging_details"]
+    profile = fresh.get_vehicle(PHEV).charging_profile  # type: ignore[union-attr]
+    assert profile is not None
+    assert profile.charging_preferences_service_pack  # read from the charging details
     with pytest.raises(ValueError, match="not part of the account"):
         await fresh.refresh_charging_details("WBA00000000000000", max_age=datetime.timedelta(0))
 

@@ -289,17 +289,20 @@ class MyBMWAccount:
         return self._vehicles[key]
 
     async def refresh_charging_details(self, vin: str, *, max_age: datetime.timedelta) -> None:
-        """Read the vehicle and its charging details again if those are older than ``max_age``.
+        """Read the vehicle's charging details again if they are older than ``max_age``.
 
         A command built from charging details (the charging profile) would
         otherwise send back settings changed in the app since they were read.
+        One request: the state is not read again.
         """
-        record = self._records.get(vin.upper())
+        key = vin.upper()
+        record = self._records.get(key)
         if record is None:
             raise ValueError("This vehicle is not part of the account; load the vehicles first")
         read_at = record.charging_settings_at
         if read_at is None or datetime.datetime.now(datetime.UTC) - read_at > max_age:
-            await self.refresh_vehicle(vin, charging_details=True)
+            async with MyBMWClient(self.config) as client:
+                await self._update_charging_details(client, key)
 
     async def _init_vehicles(
         self, client: MyBMWClient, force_init: bool, *, every_brand: bool
@@ -386,9 +389,13 @@ class MyBMWAccount:
         record.state, record.fetched_at = state, fetched_at
         vehicle.update_state(record.base, state, record.charging_settings, fetched_at)
         wanted = supports_charging_details(state) if policy is None else policy(vehicle)
-        if not wanted:
-            return
-        capabilities = _capabilities(state)
+        if wanted:
+            await self._update_charging_details(client, vin)
+
+    async def _update_charging_details(self, client: MyBMWClient, vin: str) -> None:
+        """Read one vehicle's charging details and apply them to its last state."""
+        record = self._records[vin]
+        capabilities = _capabilities(record.state)
         response = await client.get(
             VEHICLE_CHARGING_DETAILS_PATH,
             params={
@@ -406,5 +413,7 @@ class MyBMWAccount:
             brand=record.brand,
         )
         record.charging_settings = _json_dict(response, "charging details")
-        record.charging_settings_at = fetched_at
-        vehicle.update_state(record.base, state, record.charging_settings, fetched_at)
+        record.charging_settings_at = datetime.datetime.now(datetime.UTC)
+        self._vehicles[vin].update_state(
+            record.base, record.state, record.charging_settings, record.fetched_at
+        )
