@@ -37,8 +37,9 @@ from tests.platform_helpers import (
     make_cloud,
 )
 
-# The CarData side's fixtures (simulated CarData cloud, fake MQTT broker).
-pytest_plugins = ["tests.cardata_ha"]
+# The CarData side's fixtures (simulated CarData cloud, fake MQTT broker), and the check that
+# fails a test during which Home Assistant reports our use of a deprecated API.
+pytest_plugins = ["tests.cardata_ha", "tests.deprecation_guard"]
 
 USER_AGENT_BUILD = "AP2A.123456.789"
 NO_WAIT = PollingPolicy(first_delay=0, interval=0, backoff=1, max_interval=0, timeout=5)

@@ -51,6 +51,11 @@ def test_en_json_is_up_to_date() -> None:
     assert script.main(["--check"]) == 0
 
 
+def test_no_reference_to_home_assistant_strings() -> None:
+    """Our texts are our own: Home Assistant's common strings change between releases."""
+    assert "[%key:common::" not in (COMPONENT / "strings.json").read_text(encoding="utf-8")
+
+
 def test_references_resolve() -> None:
     script = load_script()
     resolved = script.resolve(

@@ -23,7 +23,12 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
+# Home Assistant 2026.11+ makes `import httpx` resolve to httpx2, which only works before
+# anything imports httpx: load it first wherever it is installed (the demo's environment).
+with contextlib.suppress(ImportError):
+    import homeassistant  # noqa: F401
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,10 +52,7 @@ homeassistant:
   longitude: 11.556
   elevation: 510
 
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-
+{http}
 frontend:
 config:
 logbook:
@@ -75,11 +77,49 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+HTTP_YAML = """\
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+"""
+
+
+def _stored_http_config(port: int) -> dict[str, Any] | None:
+    """The HTTP server settings as Home Assistant 2026.11+ stores them, or None before that.
+
+    Those releases move `http:` from YAML into a pending stored config that must be confirmed
+    within five minutes, or Home Assistant reverts it and restarts on 0.0.0.0:8123. Writing the
+    confirmed ("stable") settings up front keeps the demo on loopback and its port for hours.
+    """
+    try:
+        from homeassistant.components.http import config as http_config
+    except ImportError:
+        return None
+    if not hasattr(http_config, "HTTPConfigStore"):
+        return None
+    stable = dict(
+        http_config.HTTP_STORAGE_SCHEMA({"server_host": ["127.0.0.1"], "server_port": port})
+    )
+    stable.update(created_at="2026-01-01T00:00:00+00:00", error=None, error_message=None)
+    return {
+        "version": http_config.STORAGE_VERSION,
+        "minor_version": http_config.STORAGE_MINOR_VERSION,
+        "key": http_config.STORAGE_KEY,
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+
+
 def write_config(config_dir: Path, port: int) -> None:
-    """Write configuration.yaml and link the integration from the checkout."""
+    """Write configuration.yaml (or HA's stored HTTP settings) and link the integration."""
     config_dir.mkdir(parents=True, exist_ok=True)
+    stored_http = _stored_http_config(port)
+    http_yaml = "" if stored_http else HTTP_YAML.format(port=port)
+    if stored_http:
+        storage = config_dir / ".storage"
+        storage.mkdir(exist_ok=True)
+        (storage / "http").write_text(json.dumps(stored_http, default=str), encoding="utf-8")
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(port=port, domain=DOMAIN), encoding="utf-8"
+        CONFIGURATION_YAML.format(http=http_yaml, domain=DOMAIN), encoding="utf-8"
     )
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
@@ -119,8 +159,7 @@ def demo_credentials() -> tuple[str, str]:
 
 
 def _python() -> str:
-    venv_python = REPO / ".venv" / "bin" / "python"
-    return str(venv_python) if venv_python.exists() else sys.executable
+    return sys.executable
 
 
 def start_simulator(port: int, log_path: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -138,8 +177,9 @@ def start_hass(config_dir: Path, server_url: str, log_path: Path) -> subprocess.
     """
     env = dict(os.environ)
     env["MYBMW_SERVER_URL"] = server_url
-    hass = REPO / ".venv" / "bin" / "hass"
-    args = [str(hass) if hass.exists() else "hass", "--config", str(config_dir), "--skip-pip"]
+    # The hass console script of the environment running this harness (.venv-hass).
+    hass = Path(sys.executable).parent / "hass"
+    args = [str(hass), "--config", str(config_dir), "--skip-pip"]
     return _spawn(args, log_path, env, cwd=config_dir)
 
 
