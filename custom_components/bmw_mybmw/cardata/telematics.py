@@ -157,7 +157,7 @@ def parse_time(value: Any) -> datetime | None:
     return parse_datetime(value)
 
 
-def read_number(row: TelematicsDescriptor, reading: DescriptorValue) -> float | None:
+def read_number(row: TelematicsDescriptor, reading: DescriptorValue) -> int | float | None:
     """The reading in the row's unit (placeholders, text and unknown units give ``None``)."""
     number = d.as_number(reading.value)
     if number is None:
@@ -165,7 +165,8 @@ def read_number(row: TelematicsDescriptor, reading: DescriptorValue) -> float | 
     converted = convert(number, reading.unit, row.unit)
     if converted is None:
         return None
-    return float(round(converted, 6)) if not converted.is_integer() else converted
+    converted = round(converted, 6)
+    return int(converted) if converted.is_integer() else converted
 
 
 def read_enum(row: TelematicsDescriptor, reading: DescriptorValue) -> str | None:
