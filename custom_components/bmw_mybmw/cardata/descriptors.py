@@ -4,6 +4,8 @@
 prefixes) what is deliberately kept out of them: such values stay available
 in :class:`~.mapping.CarDataVehicleState` for diagnostics and extra sensors.
 A test checks that the two cover every streamable descriptor of BMW's catalogue.
+``MERGED_INTO`` names the entity each mapped value already shows; every other
+streamable descriptor gets an entity of its own (``catalogue.DESCRIPTORS``).
 """
 
 from __future__ import annotations
