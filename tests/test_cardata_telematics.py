@@ -222,3 +222,22 @@ async def test_entities_come_back_after_a_reload_with_their_last_state(
     await hass.async_block_till_done()
     # No stream message since the reload: the entity exists and shows its last value.
     assert hass.states.get(grid).state == "250.5"
+
+
+@pytest.mark.usefixtures("all_enabled")
+async def test_flags_come_back_after_a_reload(
+    hass: HomeAssistant,
+    cardata_cloud: CarDataCloud,
+    cardata_setup: MockConfigEntry,
+    broker: FakeBroker,
+) -> None:
+    await send_snapshot(hass, cardata_cloud, broker, EV)
+    moving = entity_id(hass, "binary_sensor", f"{EV}-{MOVING}")
+    phases = entity_id(hass, "sensor", f"{EV}-{C}.phaseNumber")
+    await push(
+        hass, cardata_cloud, broker, EV, {MOVING: "ASN_isTrue", f"{C}.phaseNumber": "1-PHASES"}
+    )
+    assert await hass.config_entries.async_reload(cardata_setup.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(moving).state == STATE_ON
+    assert hass.states.get(phases).state == "1_phases"
