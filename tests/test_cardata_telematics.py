@@ -241,3 +241,35 @@ async def test_flags_come_back_after_a_reload(
     await hass.async_block_till_done()
     assert hass.states.get(moving).state == STATE_ON
     assert hass.states.get(phases).state == "1_phases"
+
+
+async def test_energy_dashboard_accepts_the_lifetime_grid_energy(
+    hass: HomeAssistant,
+    cardata_cloud: CarDataCloud,
+    cardata_setup: MockConfigEntry,
+    broker: FakeBroker,
+) -> None:
+    """Home Assistant's own Energy dashboard check finds nothing to complain about."""
+    from homeassistant.components.energy import validate
+
+    await send_snapshot(hass, cardata_cloud, broker, EV)
+    grid = entity_id(hass, "sensor", f"{EV}-{GRID}")
+    power = entity_id(hass, "sensor", f"{EV}-{POWER}")
+
+    def issues_of(stat_id: str) -> dict[str, Any]:
+        issues = validate.ValidationIssues()
+        with patch.object(validate.recorder, "is_entity_recorded", return_value=True):
+            validate._async_validate_usage_stat(
+                hass,
+                {stat_id: (1, {})},  # type: ignore[dict-item]
+                stat_id,
+                validate.ENERGY_USAGE_DEVICE_CLASSES,
+                validate.ENERGY_USAGE_UNITS,
+                validate.ENERGY_UNIT_ERROR,
+                issues,
+            )
+        return issues.issues
+
+    assert issues_of(grid) == {}
+    # The check is real: the charging power (W) is refused.
+    assert "entity_unexpected_device_class" in issues_of(power)
