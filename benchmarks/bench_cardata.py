@@ -6,7 +6,11 @@ simulated days run through the coordinator's periodic check every 30 minutes:
 once with a live stream (every car sends every 2 hours while awake) and once
 with a silent stream (the worst case: every vehicle falls back to REST).
 Latency is the time from a message handed to the stream until the entity's
-new state is written, over many messages.
+new state is written, over many messages. *Full set*: one EV that has sent
+every streamable descriptor (a value for every row of the descriptor table),
+so it carries every descriptor entity; entities per car and the latency of a
+charging-power message and of a full burst, with the default set enabled and
+with every entity enabled.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from homeassistant.core import Event, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
 
 import custom_components.bmw_mybmw as integration
@@ -25,7 +30,9 @@ from custom_components.bmw_mybmw import (
     cardata_coordinator as coordinator_module,
     coordinator as clock_module,
 )
+from custom_components.bmw_mybmw.cardata.catalogue import DESCRIPTORS
 from custom_components.bmw_mybmw.cardata.stream import Backoff
+from custom_components.bmw_mybmw.cardata.telematics import TelematicsDescriptor
 from custom_components.bmw_mybmw.cardata_coordinator import CHECK_INTERVAL, CarDataCoordinator
 from simulator import fleet
 from simulator.cardata import DEMO_CLIENT_ID, CarDataCloud, mock_cardata_api
@@ -163,6 +170,103 @@ async def latency(n_messages: int) -> dict[str, Any]:
     }
 
 
+POWER = "vehicle.powertrain.electric.battery.charging.power"
+
+
+def sample(row: TelematicsDescriptor, name: str) -> Any:
+    """A value of the row's kind, as the car would send it."""
+    if row.kind == "clock":
+        return 7 if name.endswith(".hour") else 30
+    if row.kind == "enum":
+        return row.options[0].upper()
+    if row.kind == "flag":
+        return row.options[0]
+    if row.kind == "timestamp":
+        return "02.06.2025 07:40:00 UTC"
+    if row.kind == "text":
+        return "P0420"
+    return 1
+
+
+def fill_every_descriptor(cloud: CarDataCloud, vin: str) -> None:
+    """The car sends every descriptor of the table besides its own readings."""
+    readings = cloud.telematics[vin]
+    for row in DESCRIPTORS:
+        for name in row.sources:
+            readings.setdefault(name, (sample(row, name), row.unit))
+
+
+async def full_set(n_messages: int, all_enabled: bool) -> dict[str, Any]:
+    cloud = CarDataCloud(specs(1), now=datetime.now(UTC))
+    broker = FakeBroker()
+    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    vin = next(iter(cloud.specs))
+    fill_every_descriptor(cloud, vin)
+    original = Entity.entity_registry_enabled_default
+    if all_enabled:
+        Entity.entity_registry_enabled_default = property(lambda self: True)  # type: ignore[assignment,method-assign]
+    samples: list[float] = []
+    try:
+        async with home_assistant() as hass:
+            with mock_cardata_api(cloud):
+                entry = entry_for(cloud)
+                assert await setup(hass, entry)
+                await wait_for_stream(hass, broker)
+                cloud.advance(1)
+                started = time.perf_counter()
+                broker.publish(cloud.stream_payload(vin), topic=f"gcid/{vin}")
+                await hass.async_block_till_done()
+                first_burst = time.perf_counter() - started
+                registry = er.async_get(hass)
+                entries = [e for e in registry.entities.values() if e.unique_id.startswith(vin)]
+                entity = registry.async_get_entity_id("sensor", "bmw_mybmw", f"{vin}-{POWER}")
+                changed = asyncio.Event()
+
+                @callback
+                def on_change(event: Event[Any]) -> None:
+                    if event.data["entity_id"] == entity:
+                        changed.set()
+
+                unsub = hass.bus.async_listen("state_changed", on_change)
+                for i in range(n_messages):
+                    cloud.advance(1)
+                    cloud.telematics[vin][POWER] = (7000 + i, "W")
+                    payload = cloud.stream_payload(vin, [POWER])
+                    changed.clear()
+                    started = time.perf_counter()
+                    broker.publish(payload, topic=f"gcid/{vin}")
+                    await asyncio.wait_for(changed.wait(), 5)
+                    samples.append(time.perf_counter() - started)
+                unsub()
+                bursts = []
+                for i in range(5):
+                    cloud.advance(1)
+                    for name, (value, unit) in list(cloud.telematics[vin].items()):
+                        if isinstance(value, int | float) and not isinstance(value, bool):
+                            cloud.telematics[vin][name] = (value + (i % 2 or -1), unit)
+                    started = time.perf_counter()
+                    broker.publish(cloud.stream_payload(vin), topic=f"gcid/{vin}")
+                    await hass.async_block_till_done()
+                    bursts.append(time.perf_counter() - started)
+                states = sum(1 for e in entries if hass.states.get(e.entity_id) is not None)
+                await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        Entity.entity_registry_enabled_default = original  # type: ignore[method-assign]
+    ordered = sorted(samples)
+    return {
+        "descriptors_sent": len(cloud.telematics[vin]),
+        "entities": len(entries),
+        "descriptor_entities": sum(1 for e in entries if "vehicle." in e.unique_id),
+        "enabled": sum(1 for e in entries if e.disabled_by is None),
+        "states": states,
+        "messages": n_messages,
+        "median_ms": median(samples) * 1000,
+        "p95_ms": ordered[int(0.95 * (len(ordered) - 1))] * 1000,
+        "first_burst_ms": first_burst * 1000,
+        "burst_ms": median(bursts) * 1000,
+    }
+
+
 async def main_async(quick: bool) -> dict[str, Any]:
     Backoff.delay = lambda self, attempt, rand=None: 0.0  # type: ignore[method-assign]
     results: dict[str, Any] = {}
@@ -175,6 +279,10 @@ async def main_async(quick: bool) -> dict[str, Any]:
         "limit": 50,
         "results": results,
         "latency": await latency(50 if quick else 300),
+        "full_set": {
+            "default": await full_set(50 if quick else 300, all_enabled=False),
+            "all": await full_set(50 if quick else 300, all_enabled=True),
+        },
     }
 
 

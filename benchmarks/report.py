@@ -413,6 +413,15 @@ def headline(results: dict[str, Any]) -> list[str]:
             f"the stream stays silent) of BMW's {cardata['limit']}; push to entity state "
             f"{cardata['latency']['median_ms']:.1f} ms median."
         )
+        full = cardata.get("full_set")
+        if full:
+            default, every = full["default"], full["all"]
+            lines.append(
+                f"- CarData EV that streams every descriptor: {default['entities']} entities "
+                f"({default['descriptor_entities']} descriptor entities, {default['enabled']} "
+                f"enabled by default); push to state {default['median_ms']:.1f} ms median "
+                f"({every['median_ms']:.1f} ms with all {every['entities']} enabled)."
+            )
     return [*lines, ""]
 
 
@@ -443,6 +452,26 @@ def cardata_section(data: dict[str, Any]) -> list[str]:
         "until the sensor's new state is written).",
         "",
     ]
+    full = data.get("full_set")
+    if full:
+        lines += [
+            "*Full set*: one EV that has streamed every descriptor of the descriptor table "
+            f"({full['default']['descriptors_sent']} descriptors), so it carries every descriptor "
+            "entity. Push to state: a charging-power message until the power sensor's new state; "
+            "burst: a message with every descriptor changed until Home Assistant is idle.",
+            "",
+            "| Enabled | Entities per car | Descriptor entities | Enabled | Push median | "
+            "Push p95 | First burst | Burst |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, label in (("default", "default set"), ("all", "all")):
+            row = full[name]
+            lines.append(
+                f"| {label} | {row['entities']} | {row['descriptor_entities']} | "
+                f"{row['enabled']} | {row['median_ms']:.2f} ms | {row['p95_ms']:.2f} ms | "
+                f"{row['first_burst_ms']:.1f} ms | {row['burst_ms']:.1f} ms |"
+            )
+        lines.append("")
     return lines
 
 

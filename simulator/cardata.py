@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import hashlib
 import io
 import json
+import random
 import secrets
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -172,7 +173,224 @@ def descriptors_for(spec: VehicleSpec) -> dict[str, tuple[Any, str | None]]:
         if spec.climate_remaining_seconds is not None:
             minutes = round(spec.climate_remaining_seconds / 60)
             values["vehicle.vehicle.preConditioning.remainingTime"] = (minutes, "min")
+    values.update(_car_extras(spec))
+    if spec.has_battery:
+        values.update(_battery_extras(spec))
     return values
+
+
+def capacity_kwh(spec: VehicleSpec) -> float:
+    """Usable high-voltage battery size of a car like ``spec`` (plausible figures)."""
+    if spec.drivetrain == fleet.PLUGIN_HYBRID:
+        return 14.2
+    return 32.6 if spec.brand == "mini" else 83.9
+
+
+def _car_extras(spec: VehicleSpec) -> dict[str, tuple[Any, str | None]]:
+    """What every connected car streams beyond the model values (12 V battery, motion, timers)."""
+    nav = "vehicle.cabin.infotainment.navigation.currentLocation"
+    timers = "vehicle.cabin.climate.timers"
+    values: dict[str, tuple[Any, str | None]] = {
+        "vehicle.electricalSystem.battery.stateOfCharge": (86, "%"),
+        "vehicle.electricalSystem.battery.voltage": (12.6, "V"),
+        # Motion flags come in BMW's ASN_ spelling.
+        "vehicle.isMoving": ("ASN_isFalse", None),
+        "vehicle.drivetrain.engine.isActive": ("ASN_isFalse", None),
+        "vehicle.drivetrain.engine.isIgnitionOn": ("ASN_isFalse", None),
+        "vehicle.body.lights.isRunningOn": ("ASN_isFalse", None),
+        "vehicle.vehicle.deepSleepModeActive": (False, None),
+        "vehicle.vehicle.avgSpeed": (42, "km/h"),
+        "vehicle.vehicle.averageWeeklyDistanceShortTerm": (240.0, None),
+        "vehicle.vehicle.averageWeeklyDistanceLongTerm": (310.0, None),
+        "vehicle.vehicle.timeSetting": ("summertime", None),
+        "vehicle.cabin.infotainment.displayUnit.distance": ("km", None),
+        f"{timers}.weekdaysTimer1.action": ("ACTIVATE", None),
+        f"{timers}.weekdaysTimer1.hour": (7, "h"),
+        f"{timers}.weekdaysTimer1.minute": (15, "min"),
+        f"{timers}.weekdaysTimer2.action": ("DEACTIVATE", None),
+        f"{timers}.weekdaysTimer2.hour": (17, "h"),
+        f"{timers}.weekdaysTimer2.minute": (30, "min"),
+        "vehicle.trip.segment.end.travelledDistance": (float(spec.mileage), None),
+        "vehicle.trip.segment.end.time": ("02.06.2025 07:40:00 UTC", None),
+        "vehicle.trip.segment.accumulated.acceleration.starsAverage": (4.5, "stars"),
+        "vehicle.vehicle.antiTheftAlarmSystem.alarm.armStatus": (
+            "doorsTiltCabin" if spec.locked else "unarmed",
+            None,
+        ),
+        "vehicle.vehicle.antiTheftAlarmSystem.alarm.isOn": (False, None),
+        "vehicle.status.conditionBasedServicesCount": (2, None),
+        "vehicle.channel.teleservice.status": ("IDLE", None),
+    }
+    if spec.location is not None:
+        values[f"{nav}.altitude"] = (519.0, None)
+        values[f"{nav}.fixStatus"] = ("GPS_FIX_3D", None)
+        values[f"{nav}.numberOfSatellites"] = (9, None)
+    if spec.has_fuel:
+        values["vehicle.drivetrain.internalCombustionEngine.engine.ect"] = (19, "Celsius")
+    return values
+
+
+def _battery_extras(spec: VehicleSpec) -> dict[str, tuple[Any, str | None]]:
+    """What an electric car streams about charging beyond the model values."""
+    charging = spec.charging_status == "CHARGING"
+    plugged = spec.charger_connected
+    capacity = capacity_kwh(spec)
+    voltage = 231.0 if plugged else 0.0
+    current = float(spec.ac_limit) if charging else 0.0
+    power = round(3 * voltage * current) if charging else 0
+    to_full = round(capacity * (100 - spec.battery_percent) / 100, 1)
+    minutes = round(to_full / (power / 1000) * 60) if power else "INVALID"
+    charging_ = "vehicle.drivetrain.electricEngine.charging"
+    port = "vehicle.powertrain.tractionBattery.charging.port.rearRight"
+    return {
+        "vehicle.powertrain.electric.battery.charging.power": (power, "W"),
+        f"{charging_}.acVoltage": (voltage, "V"),
+        f"{charging_}.acAmpere": (current, "A"),
+        f"{charging_}.phaseNumber": ("3-PHASES" if charging else "NO_CHARGING", None),
+        f"{charging_}.timeToFullyCharged": (minutes, "min"),
+        f"{charging_}.smeEnergyDeltaFullyCharged": (to_full, "kWh"),
+        f"{charging_}.consumptionOverLifeTime.overall.gridEnergy": (
+            round(spec.mileage * 0.19, 1),
+            "kWh",
+        ),
+        f"{charging_}.reasonChargingEnd": (
+            "CUSTOMER_INTERACTION_HMI_CHARGING_TARGET_REACHED",
+            None,
+        ),
+        f"{charging_}.hvpmFinishReason": ("CHARGING_GOAL_REACHED", None),
+        f"{charging_}.lastChargingResult": ("SUCCESS", None),
+        f"{charging_}.connectorStatus": ("CONNECTED" if plugged else "DISCONNECTED", None),
+        f"{charging_}.method": ("AC_TYPE2PLUG" if plugged else "NOCHARGING", None),
+        f"{charging_}.connectionType": ("CONDUCTIVE", None),
+        f"{charging_}.chargingMode": ("NORMAL_PROGNOSE_BASED", None),
+        f"{charging_}.isSingleImmediateCharging": ("DIRECT_CHG_ONCE_NOT_ACTIVE", None),
+        "vehicle.drivetrain.batteryManagement.batterySizeMax": (capacity, "kWh"),
+        "vehicle.drivetrain.batteryManagement.maxEnergy": (
+            round(capacity * spec.battery_percent / 100, 1),
+            "kWh",
+        ),
+        "vehicle.drivetrain.avgElectricRangeConsumption": (17.8, None),
+        "vehicle.powertrain.electric.battery.preconditioning.state": ("OFF", None),
+        "vehicle.powertrain.electric.battery.preconditioning.automaticMode.statusFeedback": (
+            "ON",
+            None,
+        ),
+        "vehicle.powertrain.electric.battery.charging.acLimit.max": (32, "A"),
+        "vehicle.powertrain.electric.battery.charging.acLimit.min": (6, "A"),
+        "vehicle.powertrain.electric.battery.charging.acLimit.isActive": (
+            "AC_LIMIT_INACTIVE",
+            None,
+        ),
+        "vehicle.powertrain.electric.battery.charging.preferenceSmartCharging": (
+            "PRICE_OPTIMIZED",
+            None,
+        ),
+        "vehicle.powertrain.electric.battery.stateOfCharge.targetMin": (20, "percent"),
+        "vehicle.body.chargingPort.isHospitalityActive": ("HOSPITALITY_INACTIVE", None),
+        "vehicle.body.flap.isLocked": ("FLAP_LOCKED", None),
+        f"{port}.isPlugged": (plugged, None),
+        f"{port}.flap.isOpen": (plugged, None),
+        f"{port}.flap.isAutomaticOpenAndCloseActive": (False, None),
+    }
+
+
+# --- a charging session, step by step (the demo's stream) -----------------------------
+
+SOC: Final = "vehicle.drivetrain.batteryManagement.header"
+PLUG: Final = "vehicle.body.chargingPort.status"
+HV_STATUS: Final = "vehicle.drivetrain.electricEngine.charging.hvStatus"
+_C: Final = "vehicle.drivetrain.electricEngine.charging"
+POWER: Final = "vehicle.powertrain.electric.battery.charging.power"
+VOLTAGE: Final = f"{_C}.acVoltage"
+CURRENT: Final = f"{_C}.acAmpere"
+PHASES: Final = f"{_C}.phaseNumber"
+TIME_TO_FULL: Final = f"{_C}.timeToFullyCharged"
+TIME_TO_TARGET: Final = f"{_C}.timeRemaining"
+ENERGY_TO_FULL: Final = f"{_C}.smeEnergyDeltaFullyCharged"
+GRID_ENERGY: Final = f"{_C}.consumptionOverLifeTime.overall.gridEnergy"
+END_REASON: Final = f"{_C}.reasonChargingEnd"
+_TARGET: Final = "vehicle.powertrain.electric.battery.stateOfCharge.target"
+_AC_LIMIT: Final = "vehicle.powertrain.electric.battery.charging.acLimit.selected"
+_SIZE: Final = "vehicle.drivetrain.batteryManagement.batterySizeMax"
+_CONTENT: Final = "vehicle.drivetrain.batteryManagement.maxEnergy"
+_RANGE: Final = "vehicle.drivetrain.electricEngine.kombiRemainingElectricRange"
+CHARGER_EFFICIENCY: Final = 0.92
+"""Share of the grid energy that reaches the battery."""
+TAPER_FROM: Final = 80.0
+"""Above this charge level the car draws less current (the charging curve's knee)."""
+
+
+def _float(readings: dict[str, tuple[Any, str | None]], name: str, default: float) -> float:
+    value = readings.get(name, (default, None))[0]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return float(value)
+
+
+def charge_step(
+    readings: dict[str, tuple[Any, str | None]], seconds: float, rng: random.Random
+) -> list[str]:
+    """Let a plugged-in car charge for ``seconds``; returns the descriptors that changed.
+
+    Three-phase AC at the selected current limit, tapering above 80 %, with
+    a slightly wandering grid voltage; the battery, the energy and time to
+    full, the lifetime grid energy and the range follow. At the target the
+    session ends (power 0, the end reason set) and nothing changes any more.
+    """
+    if readings.get(PLUG, (None, None))[0] != "CONNECTED" or SOC not in readings:
+        return []
+    soc = _float(readings, SOC, 0.0)
+    target = _float(readings, _TARGET, 100.0)
+    capacity = _float(readings, _SIZE, 80.0)
+    changed: dict[str, tuple[Any, str | None]] = {}
+    if soc >= target:
+        if readings.get(HV_STATUS, (None, None))[0] == "CHARGING":
+            changed = {
+                HV_STATUS: (
+                    "FINISHED_FULLY_CHARGED" if target >= 100 else "FINISHED_NOT_FULL",
+                    None,
+                ),
+                POWER: (0, "W"),
+                CURRENT: (0.0, "A"),
+                PHASES: ("NO_CHARGING", None),
+                TIME_TO_FULL: ("INVALID", "min"),
+                TIME_TO_TARGET: (0, "min"),
+                END_REASON: (
+                    "HV_BATTERY_FULLY_CHARGED"
+                    if target >= 100
+                    else "CUSTOMER_INTERACTION_HMI_CHARGING_TARGET_REACHED",
+                    None,
+                ),
+            }
+        readings.update(changed)
+        return list(changed)
+    voltage = round(230.0 + rng.uniform(-3.0, 3.0), 1)
+    taper = 1.0 if soc < TAPER_FROM else max(0.25, (100.0 - soc) / (100.0 - TAPER_FROM))
+    current = round(_float(readings, _AC_LIMIT, 16.0) * taper, 1)
+    power = round(3 * voltage * current)
+    stored_kwh = power * seconds / 3_600_000
+    new_soc = min(target, soc + stored_kwh / capacity * 100)
+    hours_per_kwh = 1 / (power / 1000)
+    changed = {
+        HV_STATUS: ("CHARGING", None),
+        SOC: (round(new_soc, 2), "percent"),
+        POWER: (power, "W"),
+        VOLTAGE: (voltage, "V"),
+        CURRENT: (current, "A"),
+        PHASES: ("3-PHASES", None),
+        ENERGY_TO_FULL: (round(capacity * (100 - new_soc) / 100, 2), "kWh"),
+        TIME_TO_FULL: (round(capacity * (100 - new_soc) / 100 * hours_per_kwh * 60), "min"),
+        TIME_TO_TARGET: (round(capacity * (target - new_soc) / 100 * hours_per_kwh * 60), "min"),
+        GRID_ENERGY: (
+            round(_float(readings, GRID_ENERGY, 0.0) + stored_kwh / CHARGER_EFFICIENCY, 3),
+            "kWh",
+        ),
+        _CONTENT: (round(capacity * new_soc / 100, 2), "kWh"),
+    }
+    if _RANGE in readings and soc > 0:
+        changed[_RANGE] = (round(_float(readings, _RANGE, 0.0) * new_soc / soc), "km")
+    readings.update(changed)
+    return list(changed)
 
 
 def basic_data(spec: VehicleSpec) -> dict[str, Any]:
@@ -193,7 +411,7 @@ def basic_data(spec: VehicleSpec) -> dict[str, Any]:
         "driveTrain": _BASIC_DRIVE_TRAIN.get(spec.drivetrain, spec.drivetrain),
         "propulsionType": _BASIC_DRIVE_TRAIN.get(spec.drivetrain, spec.drivetrain),
         "constructionDate": f"{spec.year}-03-01T00:00:00.000Z",
-        "hvsMaxEnergyAbsolute": "83.9" if spec.has_battery else "",
+        "hvsMaxEnergyAbsolute": str(capacity_kwh(spec)) if spec.has_battery else "",
     }
 
 

@@ -18,13 +18,14 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 import html
+import random
 import sys
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from .cardata import API_HOST, AUTH_HOST, CarDataCloud
+from .cardata import API_HOST, AUTH_HOST, PLUG, CarDataCloud, charge_step
 from .server import is_loopback_host
 
 CARDATA_KEY = web.AppKey("cardata_cloud", CarDataCloud)
@@ -120,21 +121,35 @@ class MqttPublishClient(Protocol):
 class StreamPublisher:
     """Sends the fleet's stream messages: a full snapshot first, then small changes."""
 
-    def __init__(self, cloud: CarDataCloud, client: MqttPublishClient) -> None:
-        """Publish ``cloud``'s readings through ``client`` (topic ``GCID/VIN``, as BMW does)."""
+    def __init__(
+        self, cloud: CarDataCloud, client: MqttPublishClient, *, step_seconds: float = 60.0
+    ) -> None:
+        """Publish ``cloud``'s readings through ``client`` (topic ``GCID/VIN``, as BMW does).
+
+        Plugged-in cars charge between rounds for the time the cloud's clock
+        moved (``step_seconds`` when it stands still, as in tests).
+        """
         self.cloud = cloud
         self.client = client
         self.steps = 0
+        self.step_seconds = step_seconds
+        self._last_round: datetime | None = None
+        self._rng = random.Random(0)
 
     def step(self) -> list[str]:
         """Publish one round; returns the VINs that got a message."""
         sent = []
+        now = self.cloud.now
+        elapsed = (now - self._last_round).total_seconds() if self._last_round else 0.0
+        seconds = elapsed if elapsed > 0 else self.step_seconds
+        self._last_round = now
         for vin, readings in self.cloud.telematics.items():
             if not readings:
                 continue  # a car without telematics sends nothing
             names: list[str] | None = None
             if self.steps:
                 names = self._drift(readings)
+                names += [n for n in charge_step(readings, seconds, self._rng) if n not in names]
             topic = f"{self.cloud.account.gcid}/{vin}"
             self.client.publish(topic, self.cloud.stream_payload(vin, names), qos=1)
             sent.append(vin)
@@ -143,8 +158,13 @@ class StreamPublisher:
 
     @staticmethod
     def _drift(readings: dict[str, tuple[Any, str | None]]) -> list[str]:
-        """Move the odometer (and the battery level) a little, like a car in use."""
-        changed = []
+        """Move the odometer (and the battery level) a little, like a car in use.
+
+        A plugged-in car stands still; :func:`charge_step` moves its battery.
+        """
+        changed: list[str] = []
+        if readings.get(PLUG, (None, None))[0] == "CONNECTED":
+            return changed
         if _MILEAGE in readings:
             value, unit = readings[_MILEAGE]
             readings[_MILEAGE] = (int(value) + 1, unit)

@@ -11,6 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -19,6 +20,7 @@ from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.doors_windows import LockState
 from .mybmw.vehicle.fuel_and_battery import ChargingState
+from .telematics import async_add_telematics_entities
 
 PARALLEL_UPDATES = 0
 
@@ -138,6 +140,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors of every vehicle, including vehicles that appear later."""
     async_add_described_entities(entry, async_add_entities, MyBMWBinarySensor, BINARY_SENSOR_TYPES)
+    async_add_telematics_entities(entry, async_add_entities, Platform.BINARY_SENSOR)
 
 
 class MyBMWBinarySensor(MyBMWEntity, BinarySensorEntity):

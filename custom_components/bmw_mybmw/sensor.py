@@ -16,6 +16,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    Platform,
     UnitOfElectricCurrent,
     UnitOfLength,
     UnitOfPressure,
@@ -31,6 +32,7 @@ from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
+from .telematics import async_add_telematics_entities
 
 PARALLEL_UPDATES = 0
 
@@ -423,6 +425,7 @@ async def async_setup_entry(
         MyBMWAccountSensor(coordinator, description) for description in ACCOUNT_SENSOR_TYPES
     )
     async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_telematics_entities(entry, async_add_entities, Platform.SENSOR)
 
 
 class MyBMWSensor(MyBMWEntity, SensorEntity):

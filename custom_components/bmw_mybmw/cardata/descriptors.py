@@ -4,6 +4,8 @@
 prefixes) what is deliberately kept out of them: such values stay available
 in :class:`~.mapping.CarDataVehicleState` for diagnostics and extra sensors.
 A test checks that the two cover every streamable descriptor of BMW's catalogue.
+``MERGED_INTO`` names the entity each mapped value already shows; every other
+streamable descriptor gets an entity of its own (``catalogue.DESCRIPTORS``).
 """
 
 from __future__ import annotations
@@ -130,6 +132,65 @@ MAPPED: Final = frozenset(
     }
 )
 """Descriptors that fill the MyBMW-shaped record (and the REST container)."""
+
+MERGED_INTO: Final[dict[str, str]] = {
+    BATTERY_HEADER: "sensor.remaining_battery_percent",
+    BATTERY_DISPLAYED: "sensor.remaining_battery_percent",
+    ELECTRIC_RANGE: "sensor.remaining_range_electric",
+    ELECTRIC_RANGE_ALT: "sensor.remaining_range_electric",
+    TOTAL_RANGE: "sensor.remaining_range_total",
+    TOTAL_RANGE_ALT: "sensor.remaining_range_total",
+    FUEL_LITERS: "sensor.remaining_fuel",
+    FUEL_PERCENT: "sensor.remaining_fuel_percent",
+    HV_STATUS: "sensor.charging_status",
+    CHARGING_STATUS: "sensor.charging_status",
+    PLUG_STATUS: "binary_sensor.connection_status",
+    PLUG_DC_STATUS: "binary_sensor.connection_status",
+    CHARGING_TIME_REMAINING: "sensor.charging_end_time",
+    CHARGING_TARGET: "sensor.charging_target",
+    CHARGING_PREFERENCE: "sensor.preferred_charging_window",
+    CHARGING_CLIMATISATION: "binary_sensor.is_pre_entry_climatization_enabled",
+    AC_LIMIT_SELECTED: "sensor.ac_current_limit",
+    DOOR_LOCK: "binary_sensor.door_lock_state",
+    DOOR_ROW1_DRIVER: "binary_sensor.lids",
+    DOOR_ROW1_PASSENGER: "binary_sensor.lids",
+    DOOR_ROW2_DRIVER: "binary_sensor.lids",
+    DOOR_ROW2_PASSENGER: "binary_sensor.lids",
+    HOOD: "binary_sensor.lids",
+    TRUNK: "binary_sensor.lids",
+    SUNROOF: "binary_sensor.lids",
+    SUNROOF_OVERALL: "binary_sensor.lids",
+    WINDOW_ROW1_DRIVER: "binary_sensor.windows",
+    WINDOW_ROW1_PASSENGER: "binary_sensor.windows",
+    WINDOW_ROW2_DRIVER: "binary_sensor.windows",
+    WINDOW_ROW2_PASSENGER: "binary_sensor.windows",
+    REAR_WINDOW: "binary_sensor.windows",
+    LATITUDE: "device_tracker.car",
+    LONGITUDE: "device_tracker.car",
+    HEADING: "device_tracker.car",
+    **{
+        f"{stem}.{part}": f"sensor.{tire}_{kind}_pressure"
+        for tire, stem in (
+            ("front_left", TIRE_WHEELS["frontLeft"]),
+            ("front_right", TIRE_WHEELS["frontRight"]),
+            ("rear_left", TIRE_WHEELS["rearLeft"]),
+            ("rear_right", TIRE_WHEELS["rearRight"]),
+        )
+        for part, kind in (("pressure", "current"), ("pressureTarget", "target"))
+    },
+    MILEAGE: "sensor.mileage",
+    SERVICE_DISTANCE: "sensor.next_service_distance",
+    SERVICE_DISTANCE_YELLOW: "binary_sensor.condition_based_services",
+    INSPECTION_DATE: "sensor.next_service_due_date",
+    SERVICE_TIME_YELLOW: "binary_sensor.condition_based_services",
+    INSPECTION_YELLOW: "binary_sensor.condition_based_services",
+}
+"""Mapped descriptors whose value a CarData vehicle already shows, and the entity (platform.key).
+
+Such a descriptor gets no entity of its own: the value would be shown twice.
+The climate descriptors are mapped too, but a read-only CarData vehicle has
+no climate entity, so they are left out here and get entities of their own.
+"""
 
 IGNORED_PREFIXES: Final = (
     # Seat, steering wheel and preconditioning presets: settings, not state.
