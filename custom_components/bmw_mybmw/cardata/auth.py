@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import httpx
 
+from ..mybmw.api.transfer import send_bounded
 from ..mybmw.api.utils import create_s256_code_challenge, generate_token
 from ..mybmw.utils import parse_datetime
 from .const import (
@@ -194,12 +195,12 @@ class CarDataAuth:
     async def _post(self, path: str, data: dict[str, str]) -> httpx.Response:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=30)
+        request = self._client.build_request(
+            "POST", f"{self._base_url}{path}", data=data, headers={"accept": "application/json"}
+        )
         try:
-            return await self._client.post(
-                f"{self._base_url}{path}",
-                data=data,
-                headers={"accept": "application/json"},
-            )
+            # A stalled token request must not hold the refresh lock for ever.
+            return await send_bounded(self._client, request)
         except httpx.HTTPError as err:
             raise transport_exception(err) from err
 
