@@ -11,6 +11,9 @@ turns them into its own exceptions.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
+import contextlib
+from typing import cast
 import zlib
 
 import httpx
@@ -89,10 +92,13 @@ async def _read_capped(response: httpx.Response, limit: int) -> bytes:
         raise ResponseTooLargeError(limit, request)
     inflater = _Inflater(encoding, request)
     body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += inflater.feed(chunk, limit - len(body))
-        if len(body) > limit:
-            raise ResponseTooLargeError(limit, request)
+    # Closed explicitly: an abandoned generator would be finalised after the loop is gone.
+    raw = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
+    async with contextlib.aclosing(raw) as chunks:
+        async for chunk in chunks:
+            body += inflater.feed(chunk, limit - len(body))
+            if len(body) > limit:
+                raise ResponseTooLargeError(limit, request)
     return bytes(body)
 
 
