@@ -86,6 +86,10 @@ class _Inflater:
 
 async def _read_capped(response: httpx.Response, limit: int) -> bytes:
     request = response.request
+    if response.is_stream_consumed:  # already read: only a mock transport does that
+        if len(response.content) > limit:
+            raise ResponseTooLargeError(limit, request)
+        return response.content
     length = response.headers.get("content-length", "")
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if length.isdigit() and encoding in _IDENTITY and int(length) > limit:
