@@ -138,3 +138,33 @@ async def test_an_answer_read_by_the_transport_is_capped_too() -> None:
     async with http:
         with pytest.raises(CarDataConnectionError, match="4 MiB"):
             await api.get_mappings()
+
+
+@pytest.mark.parametrize("expires_in", [1e20, float("inf"), float("nan"), -5, 10**30])
+async def test_absurd_token_lifetimes_are_cut(expires_in: float) -> None:
+    def token(_request: httpx.Request) -> httpx.Response:
+        body = '{"access_token": "a2", "refresh_token": "r2", "expires_in": %s}'
+        number = {float("inf"): "1e999"}.get(expires_in, repr(expires_in))
+        return httpx.Response(200, content=(body % number.replace("nan", "NaN")).encode())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(token)) as http:
+        auth = CarDataAuth("client", tokens=tokens(access_valid=False), httpx_client=http)
+        fresh = await auth.refresh()
+    lifetime = fresh.access_token_expires_at - datetime.now(UTC)
+    assert lifetime <= timedelta(days=1)
+    assert fresh.refresh_token == "r2"
+
+
+async def test_corrupt_or_unknown_encodings_fail_cleanly() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        encoding = "br" if request.url.path.endswith("basicData") else "gzip"
+        return httpx.Response(
+            200, headers={"content-encoding": encoding}, stream=httpx.ByteStream(b"not gzip")
+        )
+
+    api, http = client_over(httpx.MockTransport(answer))
+    async with http:
+        with pytest.raises(CarDataConnectionError, match="DecodingError"):
+            await api.get_mappings()
+        with pytest.raises(CarDataConnectionError, match="DecodingError"):
+            await api.get_basic_data("WBA00000000000001")

@@ -386,3 +386,35 @@ def test_absurd_try_again_text_is_clamped() -> None:
     )
     assert parse_retry_wait(response, NOW) == MAX_ANNOUNCED_WAIT.total_seconds()
     assert errors.retry_wait(response, 0) == MAX_ANNOUNCED_WAIT.total_seconds()
+
+
+@pytest.mark.parametrize("expires_in", ["1e20", "1e999", "-1e400"])
+async def test_absurd_token_lifetime_does_not_break_the_login(
+    respx_mock: respx.MockRouter, expires_in: str
+) -> None:
+    respx_mock.get(f"{ROW}{CONFIG_PATH}").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "clientId": "id",
+                "clientSecret": "client-secret",
+                "returnUrl": "com.bmw.connected://oauth",
+                "tokenEndpoint": "https://customer.bmwgroup.com/gcdm/oauth/token",
+                "scopes": ["openid"],
+            },
+        )
+    )
+    body = '{"access_token": "a-2", "refresh_token": "r-2", "expires_in": ' + expires_in + "}"
+    respx_mock.post("https://customer.bmwgroup.com/gcdm/oauth/token").mock(
+        return_value=httpx.Response(200, content=body.encode())
+    )
+    auth = make_config(token=None).authentication
+    async with httpx.AsyncClient() as http:
+        await auth.login(LoginTransport(http=http, user_agent_build="AP2A.123456.789"))
+    assert auth.access_token == "a-2"
+    assert auth.expires_at is None  # used until the server answers 401
+
+
+def test_byte_sized_caps_are_named_in_bytes() -> None:
+    request = httpx.Request("GET", f"{ROW}/x")
+    assert "1000 bytes" in str(transfer.ResponseTooLargeError(1000, request))

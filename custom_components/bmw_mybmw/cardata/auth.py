@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 import logging
+import math
 from typing import Any, Self
 
 import httpx
@@ -45,6 +46,9 @@ _LOGGER = logging.getLogger(__name__)
 
 CODE_VERIFIER_LENGTH = 64
 """RFC 7636 allows 43-128 characters."""
+
+MAX_TOKEN_LIFETIME = timedelta(days=1)
+"""A longer announced access-token lifetime is cut to this."""
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -356,8 +360,11 @@ class CarDataAuth:
         gcid = text("gcid", previous.gcid if previous else None)
         expires_in = body.get("expires_in")
         lifetime = (
-            timedelta(seconds=expires_in)
-            if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+            # An absurd lifetime (1e20 s) is cut: the token is refreshed a day later at most.
+            timedelta(seconds=min(max(expires_in, 0), MAX_TOKEN_LIFETIME.total_seconds()))
+            if isinstance(expires_in, int | float)
+            and not isinstance(expires_in, bool)
+            and not math.isnan(expires_in)
             else DEFAULT_TOKEN_LIFETIME
         )
         access_expiry = now + lifetime

@@ -442,7 +442,7 @@ class MyBMWAuthentication:
         if expiry is None:
             try:
                 expiry = issued_at + datetime.timedelta(seconds=float(data["expires_in"]))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 expiry = None
         self._access_token = access_token
         self._expires_at = (
