@@ -112,9 +112,7 @@ def test_absurd_retry_after_is_clamped(header: str, expected: datetime | None) -
 
 async def test_absurd_retry_after_still_pauses_the_budget() -> None:
     def quota(_request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
-            429, headers={"retry-after": "1e400"}, json={"exveErrorId": "CU-429"}
-        )
+        return httpx.Response(429, headers={"retry-after": "1e400"}, json={"exveErrorId": "CU-429"})
 
     api, http = client_over(httpx.MockTransport(quota))
     async with http:
