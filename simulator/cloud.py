@@ -588,6 +588,8 @@ class MyBMWCloud:
             return CloudResponse(200, {"content-type": "application/json"}, b"")
         if kind == "blocked":
             return _text(489, "Blocked")
+        if (hostile := rule.hostile_answer()) is not None:
+            return CloudResponse(*hostile)
         return None  # delay, truncated: answer normally
 
     def _advance(self) -> None:

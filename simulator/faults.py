@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 import fnmatch
+import functools
 import re
 from typing import Any, Final
+import zlib
 
 FAULT_KINDS: Final = frozenset(
     {
@@ -28,8 +30,28 @@ FAULT_KINDS: Final = frozenset(
         "empty",  # 200 with an empty body
         "blocked",  # 489 "Blocked" (September 2025 block)
         "wrong_password",  # 401 invalid_client body of GCDM
+        "gzip_bomb",  # 200, 64 kB of gzip that inflate to 64 MiB
+        "absurd_quota",  # 403 quota answer with the countdown "99999999:00:00"
     }
 )
+
+ABSURD_QUOTA_MESSAGE: Final = (
+    "Out of call volume quota. Quota will be replenished in 99999999:00:00."
+)
+BOMB_SIZE: Final = 64 * 1024 * 1024
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@functools.lru_cache(maxsize=4)
+def gzip_bomb(size: int) -> bytes:
+    """Gzip of ``size`` zero bytes: about a thousandth of that on the wire."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(size // len(block))]
+    parts.append(compressor.compress(bytes(size % len(block))))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 @dataclass
@@ -63,6 +85,16 @@ class FaultRule:
     def exhausted(self) -> bool:
         """Whether a counted rule has fired as often as asked."""
         return self.times is not None and self.hits >= self.times
+
+    def hostile_answer(self) -> Answer | None:
+        """The answer of a hostile server for the kinds that are one; ``None`` otherwise."""
+        if self.kind == "gzip_bomb":
+            headers = {"content-type": "application/json", "content-encoding": "gzip"}
+            return 200, headers, gzip_bomb(BOMB_SIZE)
+        if self.kind == "absurd_quota":
+            body = f'{{"statusCode": 403, "message": "{ABSURD_QUOTA_MESSAGE}"}}'
+            return 403, {"content-type": "application/json"}, body.encode()
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready description (admin endpoint)."""

@@ -1,8 +1,10 @@
 """Writes docs/reliability.md: the fault matrix, the fuzz run and the redaction table.
 
 Each part lives between ``<!-- name:start -->`` and ``<!-- name:end -->`` markers, so
-the test run (matrix, redaction) and ``scripts/fuzz`` (fuzz) update only their own part.
-The file is rewritten only when its text changes, so a test run does not churn it.
+``RELIABILITY_DOC=write pytest tests/test_reliability.py`` (matrix, redaction) and
+``scripts/fuzz`` (fuzz) update only their own part; a plain test run writes nothing and
+only checks that the committed matrix is current. The file is rewritten only when its
+text changes.
 
     python -m tests.reliability_report fuzz <pytest output file> <exit code>
 """
@@ -21,9 +23,11 @@ SECTIONS = ("matrix", "fuzz", "redaction")
 SKELETON = """# Reliability
 
 Generated, do not edit by hand. The fault matrix and the redaction table are written by
-`pytest tests/test_reliability.py` (only when the whole module ran); the fuzz section by
+`RELIABILITY_DOC=write pytest tests/test_reliability.py` (only when the whole module ran
+and passed; a plain test run only checks that they are current); the fuzz section by
 `scripts/fuzz`. Each fault case runs against the integration in Home Assistant over the
-simulated MyBMW cloud (`simulator/cloud.py` mounted into respx).
+simulated MyBMW cloud (`simulator/cloud.py` mounted into respx); the last rows run the
+clients against a real loopback server and the CarData stream against a scripted broker.
 
 ## Faults survived
 
@@ -62,6 +66,12 @@ def _read() -> str:
         if f"<!-- {name}:start -->" not in text or f"<!-- {name}:end -->" not in text:
             return SKELETON
     return text
+
+
+def section(text: str, name: str) -> str | None:
+    """The body of one marked section of ``text`` (``None`` when its markers are missing)."""
+    found = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.DOTALL)
+    return found.group(1).rstrip("\n") if found else None
 
 
 def update_section(name: str, body: str) -> bool:

@@ -227,7 +227,8 @@ async def test_backoff_grows_and_resets_after_a_good_session(
     harness: Harness, sleeper: Sleeper
 ) -> None:
     harness.scripts.extend((StreamConnectionError("refused"), []) for _ in range(5))
-    harness.scripts.append((None, [harness.message()]))  # delivers, then drops
+    # Delivers for ten minutes, then drops: a good session, the series starts again.
+    harness.scripts.append((None, [harness.message(advance=600)]))
     harness.scripts.append((StreamConnectionError("refused"), []))
     await harness.stream.run()
     assert sleeper.calls == [5, 10, 20, 40, 60, 5, 10]

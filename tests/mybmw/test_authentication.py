@@ -48,7 +48,7 @@ needs_responses = pytest.mark.skipif(not RESPONSES.is_dir(), reason="recorded re
 ROW = "https://cocoapi.bmwgroup.com"
 NA = "https://cocoapi.bmwgroup.us"
 CN = "https://myprofile.bmw.com.cn"
-GCDM = "https://gcdm.example.test"
+GCDM = "https://customer.bmwgroup.com"
 BUILD = "AP2A.123456.789"
 UTC = datetime.UTC
 

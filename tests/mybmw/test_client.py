@@ -225,12 +225,12 @@ def mock_refresh(router: respx.MockRouter, access: str = "access-2") -> respx.Ro
                 "clientId": "id",
                 "clientSecret": "secret",
                 "returnUrl": "com.bmw.connected://oauth",
-                "tokenEndpoint": "https://gcdm.test/gcdm/oauth/token",
+                "tokenEndpoint": "https://customer.bmwgroup.com/gcdm/oauth/token",
                 "scopes": ["openid"],
             },
         )
     )
-    return router.post("https://gcdm.test/gcdm/oauth/token").mock(
+    return router.post("https://customer.bmwgroup.com/gcdm/oauth/token").mock(
         return_value=httpx.Response(
             200, json={"access_token": access, "refresh_token": "refresh-2", "expires_in": 3600}
         )
@@ -341,7 +341,7 @@ async def test_on_request_sees_every_request_including_login(respx_mock: respx.M
         await client.get(STATE)
     assert seen == [
         ("GET", f"{ROW}/eadrax-ucs/v1/presentation/oauth/config", 200),
-        ("POST", "https://gcdm.test/gcdm/oauth/token", 200),
+        ("POST", "https://customer.bmwgroup.com/gcdm/oauth/token", 200),
         ("GET", f"{ROW}{STATE}", 200),
     ]
 

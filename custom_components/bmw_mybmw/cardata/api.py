@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from ..mybmw.api.transfer import send_bounded
 from ..mybmw.utils import parse_datetime
 from .auth import CarDataAuth
 from .budget import RequestBudget
@@ -122,10 +123,12 @@ class CarDataClient:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=30)
         headers = {"authorization": f"Bearer {token}", "accept": accept, **API_VERSION_HEADER}
+        request = self._client.build_request(
+            method, f"{self._base_url}{path}", params=params, json=json_body, headers=headers
+        )
         try:
-            response = await self._client.request(
-                method, f"{self._base_url}{path}", params=params, json=json_body, headers=headers
-            )
+            # An overall deadline and a cap on the decoded body (larger for the picture).
+            response = await send_bounded(self._client, request)
         except httpx.HTTPError as err:
             if self._on_request is not None:
                 self._on_request(method, path, None)

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 import logging
+import math
 from typing import Any, Self
 
 import httpx
 
+from ..mybmw.api.transfer import send_bounded
 from ..mybmw.api.utils import create_s256_code_challenge, generate_token
 from ..mybmw.utils import parse_datetime
 from .const import (
@@ -44,6 +46,9 @@ _LOGGER = logging.getLogger(__name__)
 
 CODE_VERIFIER_LENGTH = 64
 """RFC 7636 allows 43-128 characters."""
+
+MAX_TOKEN_LIFETIME = timedelta(days=1)
+"""A longer announced access-token lifetime is cut to this."""
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -194,12 +199,12 @@ class CarDataAuth:
     async def _post(self, path: str, data: dict[str, str]) -> httpx.Response:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=30)
+        request = self._client.build_request(
+            "POST", f"{self._base_url}{path}", data=data, headers={"accept": "application/json"}
+        )
         try:
-            return await self._client.post(
-                f"{self._base_url}{path}",
-                data=data,
-                headers={"accept": "application/json"},
-            )
+            # A stalled token request must not hold the refresh lock for ever.
+            return await send_bounded(self._client, request)
         except httpx.HTTPError as err:
             raise transport_exception(err) from err
 
@@ -355,8 +360,11 @@ class CarDataAuth:
         gcid = text("gcid", previous.gcid if previous else None)
         expires_in = body.get("expires_in")
         lifetime = (
-            timedelta(seconds=expires_in)
-            if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+            # An absurd lifetime (1e20 s) is cut: the token is refreshed a day later at most.
+            timedelta(seconds=min(max(expires_in, 0), MAX_TOKEN_LIFETIME.total_seconds()))
+            if isinstance(expires_in, int | float)
+            and not isinstance(expires_in, bool)
+            and not math.isnan(expires_in)
             else DEFAULT_TOKEN_LIFETIME
         )
         access_expiry = now + lifetime

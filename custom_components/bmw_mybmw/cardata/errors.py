@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
 import logging
+import math
 from typing import Any
 
 import httpx
 
+from ..mybmw.api.errors import MAX_ANNOUNCED_WAIT
+from ..mybmw.api.transfer import DeadlineExceededError, ResponseTooLargeError
 from .const import (
     ERROR_CONTAINER_GONE,
     ERROR_CONTAINER_LIMIT,
@@ -121,6 +124,8 @@ def oauth_exception(error: OAuthError, *, refreshing: bool = False) -> Exception
 
 def transport_exception(err: httpx.HTTPError) -> CarDataConnectionError:
     """Network failures and timeouts are transient."""
+    if isinstance(err, DeadlineExceededError | ResponseTooLargeError):
+        return CarDataConnectionError(f"CarData request abandoned: {err}")
     return CarDataConnectionError(f"CarData host not reachable: {type(err).__name__}")
 
 
@@ -149,13 +154,15 @@ def parse_api_error(response: httpx.Response) -> APIErrorBody:
 
 
 def retry_after(response: httpx.Response, now: datetime) -> datetime | None:
-    """``Retry-After`` in seconds, when the server sends one."""
+    """``Retry-After`` in seconds, when the server sends one (at most a day)."""
     value = response.headers.get("retry-after", "")
     try:
         seconds = float(value)
     except ValueError:
         return None
-    return now + timedelta(seconds=max(seconds, 0.0))
+    if math.isnan(seconds):
+        return None
+    return now + timedelta(seconds=min(max(seconds, 0.0), MAX_ANNOUNCED_WAIT.total_seconds()))
 
 
 def api_exception(response: httpx.Response, *, retry_at: datetime | None = None) -> Exception:

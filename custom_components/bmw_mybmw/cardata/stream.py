@@ -275,7 +275,11 @@ class CarDataStream:
       after ``max_auth_failures`` such refusals in a row with fresh tokens,
       :class:`CarDataStreamNotAuthorizedError` ends :meth:`run`.
     * Other failures retry with bounded exponential backoff; the series only
-      restarts after a session that delivered a message.
+      restarts after a session that delivered a message and lasted
+      ``stable_session`` seconds. A session that connected and then failed is
+      followed by a pause of at least ``min_session_interval`` from its start:
+      a broker that drops every session after one message (a second client
+      with our id) would otherwise be reconnected to every few seconds.
     * Login failures (refresh token expired...) end :meth:`run` with their
       :class:`~.exceptions.CarDataAuthError`.
     * Sessions start at least ``min_session_interval`` seconds apart: an id
@@ -295,6 +299,7 @@ class CarDataStream:
         backoff: Backoff | None = None,
         max_auth_failures: int = 3,
         min_session_interval: float = 30.0,
+        stable_session: float = 300.0,
         on_connection_change: Callable[[bool], None] | None = None,
         now: Clock = utcnow,
         sleep: Sleep | None = None,
@@ -310,6 +315,7 @@ class CarDataStream:
         self.backoff = backoff or Backoff()
         self.max_auth_failures = max_auth_failures
         self.min_session_interval = min_session_interval
+        self.stable_session = stable_session
         self._on_connection_change = on_connection_change
         self._now = now
         self._sleep: Callable[[float], Awaitable[None]] = sleep or asyncio.sleep
@@ -346,10 +352,11 @@ class CarDataStream:
             force_refresh = False
             connection = self._factory()
             self._connection = connection
-            retry_later = self._healthy = False
+            retry_later = self._healthy = connected = False
             started = self._now()
             try:
                 await connection.connect(self.host, self.port, tokens.gcid, tokens.id_token)
+                connected = True
                 self.sessions += 1
                 auth_failures = 0
                 await connection.subscribe(f"{tokens.gcid}/+")
@@ -373,16 +380,21 @@ class CarDataStream:
                 self._set_connected(False)
                 self._connection = None
                 await connection.disconnect()
-            failures = await self._between_sessions(failures, retry_later, started)
+            failures = await self._between_sessions(failures, retry_later, started, connected)
 
-    async def _between_sessions(self, failures: int, retry_later: bool, started: datetime) -> int:
+    async def _between_sessions(
+        self, failures: int, retry_later: bool, started: datetime, connected: bool
+    ) -> int:
         """Back off after a failure, pace a session that ended on its own; the new failure count."""
-        if self._healthy:
-            failures = 0  # only a session that delivered data ends a failure series
-        if retry_later:
-            await self._wait(failures)
-            return failures + 1
         elapsed = (self._now() - started).total_seconds()
+        if self._healthy and elapsed >= self.stable_session:
+            failures = 0  # only a session that delivered data for a while ends a series
+        if retry_later:
+            wait = self.backoff.delay(failures, self._rand)
+            if connected:
+                wait = max(wait, self.min_session_interval - elapsed)
+            await self._sleep(wait)
+            return failures + 1
         if not self._stopping and elapsed < self.min_session_interval:
             _LOGGER.debug("Stream session ended after %.1f s, pausing before the next", elapsed)
             await self._sleep(self.min_session_interval - elapsed)

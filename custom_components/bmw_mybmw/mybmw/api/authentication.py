@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass
 import datetime
+import ipaddress
 import json
 import logging
 from typing import Any
@@ -57,6 +58,7 @@ from .regions import (
     get_app_version,
     get_ocp_apim_key,
     get_server_url,
+    server_url_override,
 )
 from .utils import (
     build_x_user_agent,
@@ -101,6 +103,37 @@ class _OAuthConfig:
     def basic_auth(self) -> str:
         secret = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         return f"Basic {secret}"
+
+
+# The identity provider's domains; the OAuth config may only name hosts under them.
+_IDENTITY_DOMAINS = ("bmwgroup.com", "bmwgroup.us", "bmwusa.com", "bmw.com.cn")
+
+
+def check_token_endpoint(url: str) -> None:
+    """Refuse a ``tokenEndpoint`` that would send credentials anywhere but to BMW.
+
+    It receives the client secret, the refresh token and (via ``/authenticate``)
+    the password, so it must be https on a BMW host; a loopback one only while
+    the loopback server override (the simulator) is active.
+    """
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host.lower()
+    except (httpx.InvalidURL, TypeError):
+        host, parsed = "", None
+    if parsed is not None and host:
+        if parsed.scheme == "https" and any(
+            host == domain or host.endswith("." + domain) for domain in _IDENTITY_DOMAINS
+        ):
+            return
+        if parsed.scheme in ("http", "https") and server_url_override() is not None:
+            with contextlib.suppress(ValueError):
+                if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+                    return
+    raise MyBMWAPIError(
+        f"The OAuth config names an untrusted token endpoint ({host or 'unreadable'}); "
+        "no credentials were sent"
+    )
 
 
 class _RefreshTokenRejectedError(Exception):
@@ -409,7 +442,7 @@ class MyBMWAuthentication:
         if expiry is None:
             try:
                 expiry = issued_at + datetime.timedelta(seconds=float(data["expires_in"]))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 expiry = None
         self._access_token = access_token
         self._expires_at = (
@@ -437,7 +470,7 @@ class MyBMWAuthentication:
         data = _json_object(response, "OAuth config")
         try:
             scopes = data["scopes"]
-            return _OAuthConfig(
+            config = _OAuthConfig(
                 client_id=str(data["clientId"]),
                 client_secret=str(data["clientSecret"]),
                 return_url=str(data["returnUrl"]),
@@ -446,6 +479,8 @@ class MyBMWAuthentication:
             )
         except KeyError as err:
             raise MyBMWAPIError(f"The OAuth config lacks {err.args[0]}") from None
+        check_token_endpoint(config.token_endpoint)
+        return config
 
     async def _refresh_oauth(self, session: _LoginSession) -> None:
         config = await self._oauth_config(session)

@@ -8,9 +8,10 @@ import datetime
 from email.utils import parsedate_to_datetime
 import json
 import logging
+import math
 import random
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -23,6 +24,7 @@ from ..models import (
     MyBMWQuotaError,
 )
 from .log_redaction import redact_text
+from .transfer import DeadlineExceededError, ResponseTooLargeError, send_bounded
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +35,22 @@ MAX_RETRY_WAIT_SECONDS = 120.0
 """A longer announced wait is not slept through; the caller gets the quota error at once."""
 
 MAX_MESSAGE_LENGTH = 200
+
+MAX_QUOTA_PAUSE = datetime.timedelta(hours=48)
+"""The quota is daily: a countdown beyond two days is a server error, cut to this."""
+
+MAX_ANNOUNCED_WAIT = datetime.timedelta(hours=24)
+"""A longer ``Retry-After`` is cut to this (a huge one would overflow the date)."""
+
+UPDATE_DEADLINE_SECONDS = 300.0
+"""Suggested overall limit of one update (several requests) for :func:`within_deadline`."""
+
+_T = TypeVar("_T")
+
+
+class MyBMWResponseTooLargeError(MyBMWAPIError):
+    """An answer grew past its size cap once decoded (e.g. a gzip bomb); it was not kept."""
+
 
 # OAuth error codes that mean "try again later" rather than "these credentials are bad".
 _TRANSIENT_OAUTH_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
@@ -97,25 +115,44 @@ def error_message(response: httpx.Response) -> str:
     return text or (response.reason_phrase or f"HTTP {response.status_code}")
 
 
+def _bounded_int(digits: str, limit: int) -> int:
+    """``int(digits)``, but at most ``limit`` (also for numbers too long to convert)."""
+    return limit if len(digits) > len(str(limit)) else min(int(digits), limit)
+
+
 def parse_quota_reset(text: str, now: datetime.datetime | None = None) -> datetime.datetime | None:
-    """Return when a daily quota is replenished ("…replenished in HH:MM:SS.")."""
+    """Return when a daily quota is replenished ("…replenished in HH:MM:SS.").
+
+    The countdown is cut to :data:`MAX_QUOTA_PAUSE`, so an absurd one still pauses
+    the account instead of overflowing the date.
+    """
     match = _QUOTA_RESET_RE.search(text)
     if not match:
         return None
-    hours, minutes, seconds = (int(part) for part in match.groups())
+    hours, minutes, seconds = (_bounded_int(part, 10**6) for part in match.groups())
     delta = datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    return (now or _utcnow()) + delta
+    return (now or _utcnow()) + min(delta, MAX_QUOTA_PAUSE)
 
 
 def parse_retry_wait(
     response: httpx.Response, now: datetime.datetime | None = None
 ) -> float | None:
-    """Return the seconds a 429 answer asks us to wait (``Retry-After``, then the message)."""
+    """Return the seconds a 429 answer asks us to wait (``Retry-After``, then the message).
+
+    Never more than :data:`MAX_ANNOUNCED_WAIT`; unreadable figures count as absent.
+    """
+    wait = _announced_wait(response, now)
+    if wait is None or math.isnan(wait):
+        return None
+    return min(max(0.0, wait), MAX_ANNOUNCED_WAIT.total_seconds())
+
+
+def _announced_wait(response: httpx.Response, now: datetime.datetime | None) -> float | None:
     header = response.headers.get("retry-after")
     if header:
         header = header.strip()
         try:
-            return max(0.0, float(header))
+            return float(header)
         except ValueError:
             try:
                 when = parsedate_to_datetime(header)
@@ -124,7 +161,7 @@ def parse_retry_wait(
             if when is not None:
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=datetime.UTC)
-                return max(0.0, (when - (now or _utcnow())).total_seconds())
+                return (when - (now or _utcnow())).total_seconds()
     match = _TRY_AGAIN_RE.search(_body_text(response))
     if match:
         return float(match.group(1))
@@ -218,6 +255,10 @@ def connection_error(err: httpx.HTTPError, request: httpx.Request | None = None)
         if request
         else "request"
     )
+    if isinstance(err, ResponseTooLargeError):
+        return MyBMWResponseTooLargeError(f"Refused the answer to {target}: {err}")
+    if isinstance(err, DeadlineExceededError):
+        return MyBMWConnectionError(f"Gave up on {target}: {err}")
     if isinstance(err, httpx.TimeoutException):
         return MyBMWConnectionError(f"Timeout during {target}")
     if isinstance(err, httpx.TransportError):
@@ -228,9 +269,12 @@ def connection_error(err: httpx.HTTPError, request: httpx.Request | None = None)
 async def send_counted(
     http: httpx.AsyncClient, request: httpx.Request, on_request: OnRequest | None = None
 ) -> httpx.Response:
-    """Send one request without following redirects; report it; map transport errors."""
+    """Send one request without following redirects; report it; map transport errors.
+
+    The exchange has an overall deadline and a cap on the decoded body (``transfer``).
+    """
     try:
-        response = await http.send(request, follow_redirects=False)
+        response = await send_bounded(http, request)
     except httpx.HTTPError as err:
         if on_request is not None:
             on_request(request.method, str(request.url), None)
@@ -276,3 +320,19 @@ async def send_with_retry(
         _LOGGER.debug("Rate limited, retrying in %.1f s (attempt %d)", wait, attempt + 1)
         await (sleep or async_sleep)(wait)
         attempt += 1
+
+
+async def within_deadline(operation: Awaitable[_T], seconds: float, what: str) -> _T:
+    """Await ``operation`` for at most ``seconds``; past that, a connection error.
+
+    For work made of several requests (an update, a login): each request has its
+    own deadline, this one bounds them together.
+    """
+    timer = asyncio.timeout(seconds)
+    try:
+        async with timer:
+            return await operation
+    except TimeoutError as err:
+        if not timer.expired():
+            raise
+        raise MyBMWConnectionError(f"{what} did not finish within {seconds:g} s") from err
