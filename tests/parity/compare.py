@@ -16,8 +16,9 @@ from pathlib import Path
 import sys
 from typing import Any
 
-from benchmarks.libs import Docs, Ours, Reference
 from simulator.fleet import build_fleet, charging_details, profile, state
+
+Docs = list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]
 
 FETCHED_AT = datetime.datetime(2023, 1, 4, 15, 0, 0, 123456, tzinfo=datetime.UTC)
 """The fetch time handed to both parsers (fractional seconds show a rounding difference)."""
@@ -146,6 +147,10 @@ def describe(value: Any) -> Any:
 
 def main(recordings: Path | None) -> list[dict[str, Any]]:
     """All differences of every case."""
+    # Imported here: benchmarks.libs puts the client on sys.path as ``mybmw`` and
+    # imports the reference, which only the reference venv's process may do.
+    from benchmarks.libs import Ours, Reference  # noqa: PLC0415
+
     ours_lib, ref_lib = Ours(), Reference()
     cases = fleet_cases()
     if recordings is not None and recordings.is_dir():
