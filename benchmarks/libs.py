@@ -12,8 +12,8 @@ import importlib
 from pathlib import Path
 import subprocess
 import sys
-import venv
 from typing import Any
+import venv
 
 from .common import VirtualTime, import_client
 

@@ -32,10 +32,8 @@ def no_secrets_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def login(tmp_path: Path, *extra: str) -> int:
     """``status`` without a password argument and with a fresh token store."""
-    return cli.main(
-        ["status", DEMO_USERNAME, "rest_of_world", "--oauth-store", str(tmp_path / "s.json")]
-        + list(extra)
-    )
+    store = str(tmp_path / "s.json")
+    return cli.main(["status", DEMO_USERNAME, "rest_of_world", "--oauth-store", store, *extra])
 
 
 def test_password_and_captcha_from_the_environment(

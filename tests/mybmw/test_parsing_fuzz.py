@@ -23,7 +23,6 @@ from custom_components.bmw_mybmw.mybmw.vehicle.charging_profile import ChargingP
 from custom_components.bmw_mybmw.mybmw.vehicle.climate import Climate
 from custom_components.bmw_mybmw.mybmw.vehicle.doors_windows import DoorsAndWindows
 from custom_components.bmw_mybmw.mybmw.vehicle.fuel_and_battery import (
-    ChargingState,
     FuelAndBattery,
 )
 from custom_components.bmw_mybmw.mybmw.vehicle.location import (

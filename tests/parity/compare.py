@@ -117,13 +117,13 @@ def compare(ref: Any, ours: Any, path: str, out: list[dict[str, Any]], case: str
     for name in public_names(ref):
         try:
             value_ref = getattr(ref, name)
-        except Exception as err:  # noqa: BLE001 - a failing reference property is data too
+        except Exception as err:
             value_ref = f"<raises {type(err).__name__}>"
         try:
             value_ours = getattr(ours, name)
         except AttributeError:
             value_ours = MISSING
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             value_ours = f"<raises {type(err).__name__}>"
         compare(value_ref, value_ours, f"{path}.{name}" if path else name, out, case)
 
@@ -135,9 +135,11 @@ def describe(value: Any) -> Any:
     if is_scalar(value):
         plain_value = plain(value)
         kind = type(value).__name__
-        return plain_value if isinstance(value, str | int | float | bool | type(None)) else {
-            kind: plain_value
-        }
+        return (
+            plain_value
+            if isinstance(value, str | int | float | bool | type(None))
+            else {kind: plain_value}
+        )
     if isinstance(value, list | tuple):
         return [describe(item) for item in value]
     if isinstance(value, dict):
@@ -149,7 +151,7 @@ def main(recordings: Path | None) -> list[dict[str, Any]]:
     """All differences of every case."""
     # Imported here: benchmarks.libs puts the client on sys.path as ``mybmw`` and
     # imports the reference, which only the reference venv's process may do.
-    from benchmarks.libs import Ours, Reference  # noqa: PLC0415
+    from benchmarks.libs import Ours, Reference
 
     ours_lib, ref_lib = Ours(), Reference()
     cases = fleet_cases()

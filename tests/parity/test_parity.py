@@ -96,7 +96,7 @@ def test_every_accepted_difference_still_occurs(differences: list[dict[str, obje
 
 def test_the_comparison_sees_a_difference() -> None:
     """The walk itself can fail: a changed value and a missing name are both reported."""
-    from tests.parity.compare import MISSING, compare  # noqa: PLC0415
+    from tests.parity.compare import MISSING, compare
 
     class Ref:
         def __init__(self) -> None:

@@ -65,7 +65,7 @@ CAPTCHA_ENV: Final = "MYBMW_CAPTCHA_TOKEN"
 PROMPT: Final = "-"
 """``--captcha-token`` without a value: ask for it."""
 TRANSPORT_LOGGERS: Final = ("httpcore", "hpack", "h2")
-"""Their debug traces print raw headers (the login's ``location`` carries the authorization code)."""
+"""Their debug traces print raw headers; the login's ``location`` carries the OAuth code."""
 
 
 class ExitCode(enum.IntEnum):
@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "password",
         nargs="?",
         default=None,
-        help=f"MyBMW password; better left out: then ${PASSWORD_ENV} or a prompt (argv shows in ps)",
+        help=f"MyBMW password; better left out: ${PASSWORD_ENV} or a prompt (argv shows in ps)",
     )
     common.add_argument("region", choices=REGION_CHOICES, help="Region of the MyBMW account")
     common.add_argument(

@@ -35,7 +35,7 @@ def parse_manufacturing_week(value: Any) -> datetime.datetime | None:
     except ValueError:
         _LOGGER.debug("Invalid tire manufacturing week")
         return None
-    return datetime.datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a calendar week
+    return datetime.datetime(day.year, day.month, day.day)
 
 
 @dataclass
