@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import json
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from custom_components.bmw_mybmw.mybmw.models import (
     ChargingSettings,
     GPSPosition,
     PointOfInterest,
+    PointOfInterestAddress,
     ValueWithUnit,
 )
 from custom_components.bmw_mybmw.mybmw.utils import (
@@ -262,6 +264,8 @@ def test_gps_position_equality_and_validation() -> None:
 def test_point_of_interest() -> None:
     poi = PointOfInterest(37.4, -121.9, name="Stadium", city="Santa Clara")
     assert poi.position == {"lat": 37.4, "lng": -121.9}
+    assert poi.locationAddress == PointOfInterestAddress(city="Santa Clara")
+    assert PointOfInterestAddress().houseNumber is None
     assert poi.coordinates == (37.4, -121.9)
     assert poi.name == "Stadium"
     assert PointOfInterest(1, 2).name  # a default name
@@ -498,6 +502,24 @@ def test_documented_cli_invocations_parse(argv: list[str]) -> None:
     assert args.username == "u"
     assert args.password == "p"
     assert args.region in ("rest_of_world", "north_america", "china")
+
+
+def test_bimmer_connected_017_cli_forms(
+    cloud: MyBMWCloud,
+    mock_api: respx.MockRouter,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """0.17's tool takes its shared options before the subcommand and ``status --vin``."""
+    store = str(tmp_path / "s.json")
+    argv = ["--oauth-store", store, "status", "-j", "--vin", "WBA0FLEET00000003"]
+    argv += [DEMO_USERNAME, DEMO_PASSWORD, "rest_of_world", "--captcha-token", "P1_017"]
+    assert cli.main(argv) == cli.ExitCode.OK
+    vehicles = json.loads(capsys.readouterr().out)
+    assert [v["vin"] for v in vehicles] == ["WBA0FLEET00000003"]
+    assert Path(store).exists()
+    argv = ["--disable-oauth-store", "status", DEMO_USERNAME, DEMO_PASSWORD, "rest_of_world"]
+    assert cli.main([*argv, "--vin", "NOPE", "--captcha-token", "P1_x"]) == cli.ExitCode.UNKNOWN_VIN
 
 
 def test_cli_subcommands_match_the_seed() -> None:

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mybmw", description="Query and control vehicles of a MyBMW account."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # bimmer_connected 0.17's tool takes these before the subcommand; so do we.
+    parser.add_argument("--debug", dest="top_debug", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--oauth-store", dest="top_oauth_store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--disable-oauth-store", dest="top_disable", action="store_true", help=argparse.SUPPRESS
+    )
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("username", help="MyBMW user name (China: mobile number with 86 prefix)")
@@ -168,6 +174,7 @@ def _add_commands(
     status.add_argument(
         "-j", "--json", action="store_true", help="Output as JSON only. Removes all other output."
     )
+    status.add_argument("-v", "--vin", nargs="?", default=None, help="Only this vehicle")
     _add_position(status)
 
     fingerprint = add("fingerprint", "Save a vehicle fingerprint.", common)
@@ -349,14 +356,19 @@ async def _load(account: MyBMWAccount, args: argparse.Namespace) -> None:
 
 async def _vehicle(account: MyBMWAccount, args: argparse.Namespace) -> Any:
     await _load(account, args)
-    vehicle = account.get_vehicle(args.vin)
+    vehicle = _find(account, args.vin)
+    account.config.on_remote_service_progress = _print_progress(sys.stderr)
+    return vehicle
+
+
+def _find(account: MyBMWAccount, vin: str) -> Any:
+    """The loaded vehicle with this VIN, or the unknown-VIN error."""
+    vehicle = account.get_vehicle(vin)
     if vehicle is None:
         known = ", ".join(v.vin for v in account.vehicles) or "none"
         raise CLIError(
-            f"No vehicle with VIN {args.vin} in this account (vehicles: {known})",
-            ExitCode.UNKNOWN_VIN,
+            f"No vehicle with VIN {vin} in this account (vehicles: {known})", ExitCode.UNKNOWN_VIN
         )
-    account.config.on_remote_service_progress = _print_progress(sys.stderr)
     return vehicle
 
 
@@ -370,11 +382,12 @@ def _finish(status: RemoteServiceStatus, out: TextIO) -> None:
 async def cmd_status(args: argparse.Namespace, account: MyBMWAccount, out: TextIO) -> None:
     """Print every vehicle's state."""
     await _load(account, args)
+    vehicles = [_find(account, args.vin)] if args.vin else account.vehicles
     if args.json:
-        print(json.dumps(list(account.vehicles), cls=MyBMWJSONEncoder, indent=4), file=out)
+        print(json.dumps(vehicles, cls=MyBMWJSONEncoder, indent=4), file=out)
         return
     print(f"Found {len(account.vehicles)} vehicle(s)", file=out)
-    for vehicle in account.vehicles:
+    for vehicle in vehicles:
         print(format_vehicle(vehicle), file=out)
 
 
@@ -792,6 +805,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a usage error
         return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.USAGE
+    args.debug = args.debug or args.top_debug
+    args.disable_oauth_store = args.disable_oauth_store or args.top_disable
+    if args.top_oauth_store is not None:
+        args.oauth_store = args.top_oauth_store
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -117,6 +117,25 @@ class GPSPosition:
         return hash((self.latitude, self.longitude))
 
 
+@dataclass
+class PointOfInterestAddress:
+    """Address of a point of interest, in the send-to-car payload's field names."""
+
+    street: str | None = None
+    postalCode: str | None = None  # noqa: N815 - wire names, kept for API parity
+    city: str | None = None
+    country: str | None = None
+    banchi: str | None = None
+    chome: str | None = None
+    countryCode: str | None = None  # noqa: N815
+    district: str | None = None
+    go: str | None = None
+    houseNumber: str | None = None  # noqa: N815
+    region: str | None = None
+    regionCode: str | None = None  # noqa: N815
+    settlement: str | None = None
+
+
 @dataclass(frozen=True)
 class PointOfInterest:
     """A destination to send to the car's navigation system."""
@@ -141,6 +160,11 @@ class PointOfInterest:
         object.__setattr__(self, "lon", lon)
         if not self.name:
             object.__setattr__(self, "name", DEFAULT_POI_NAME)
+
+    @property
+    def locationAddress(self) -> PointOfInterestAddress:  # noqa: N802 - the reference's name
+        """The display address, as the reference library's field of that name."""
+        return PointOfInterestAddress(self.street, self.postal_code, self.city, self.country)
 
     @property
     def position(self) -> dict[str, float]:
