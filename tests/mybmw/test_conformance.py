@@ -10,6 +10,7 @@ import datetime
 import inspect
 import json
 from pathlib import Path
+import shlex
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -497,11 +498,18 @@ DOCUMENTED_INVOCATIONS = [
 
 @pytest.mark.parametrize("argv", DOCUMENTED_INVOCATIONS, ids=lambda a: a[0])
 def test_documented_cli_invocations_parse(argv: list[str]) -> None:
-    args = cli.build_parser().parse_args(argv)
+    args = cli.parse_args(argv)
     assert args.cmd == argv[0]
     assert args.username == "u"
     assert args.password == "p"
     assert args.region in ("rest_of_world", "north_america", "china")
+    # The same without the password: it then comes from the environment or a prompt.
+    without = cli.parse_args([token for token in argv if token != "p"])
+    assert without.password is None
+    assert (without.cmd, without.region) == (args.cmd, args.region)
+    assert {k: v for k, v in vars(without).items() if k != "password"} == {
+        k: v for k, v in vars(args).items() if k != "password"
+    }
 
 
 def test_bimmer_connected_017_cli_forms(
@@ -541,3 +549,35 @@ def test_documented_status_invocation_runs(
     argv += ["--captcha-token", "P1_doc", "--oauth-store", str(tmp_path / "s.json")]
     assert cli.main(argv) == cli.ExitCode.OK
     assert '"vin"' in capsys.readouterr().out
+
+
+def test_readme_cli_examples_parse() -> None:
+    """Every ``mybmw`` line of the README's command-line section is a valid invocation."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [
+        line.split("  #", 1)[0].split("mybmw ", 1)[1]
+        for line in code.splitlines()
+        if "mybmw " in line and not line.startswith("#")
+    ]
+    assert len(lines) >= 10
+    for line in lines:
+        args = cli.parse_args(shlex.split(line.replace("<VIN>", "VIN")))
+        assert args.username == "me@example.com", line
+        assert args.password is None, line  # the README never shows a password argument
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "u", "p", "mars"],
+        ["status", "u", "mars"],
+        ["vehiclefinder", "u", "p", "rest_of_world"],  # no VIN
+    ],
+)
+def test_bad_region_or_missing_vin_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == cli.ExitCode.USAGE
+    assert "usage:" in capsys.readouterr().err

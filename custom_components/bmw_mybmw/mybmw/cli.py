@@ -124,7 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"MyBMW password; better left out: ${PASSWORD_ENV} or a prompt (argv shows in ps)",
     )
-    common.add_argument("region", choices=REGION_CHOICES, help="Region of the MyBMW account")
+    # Checked in parse_args (not by choices): a region in the password's place means "no password".
+    common.add_argument(
+        "region",
+        metavar="{" + ",".join(REGION_CHOICES) + "}",
+        help="Region of the MyBMW account",
+    )
     common.add_argument(
         "--captcha-token",
         nargs="?",
@@ -153,6 +158,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_commands(add, common, with_vin)
     return parser
+
+
+_NO_PASSWORD: Final = "\x00no-password"
+"""Stands in for a left-out password while parsing (no real password holds a NUL)."""
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse with the password optional in the reference's ``USER PASSWORD REGION`` order.
+
+    With trailing optional positionals (``[lat] [lng]``) argparse would give a
+    left-out password's place to the region; when the region is not one and
+    the "password" is, the password was left out: parse again with a
+    placeholder after the user name.
+    """
+    parser = build_parser()
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(tokens)
+    if args.region not in REGION_CHOICES and args.password in REGION_CHOICES:
+        at = next(
+            (
+                i + 1
+                for i in range(len(tokens) - 1)
+                if tokens[i] == args.username and tokens[i + 1] == args.password
+            ),
+            None,
+        )
+        if at is not None:
+            args = parser.parse_args([*tokens[:at], _NO_PASSWORD, *tokens[at:]])
+    if args.password == _NO_PASSWORD:
+        args.password = None
+    if args.region not in REGION_CHOICES:
+        parser.error(
+            f"argument region: invalid choice: {args.region!r} (choose from {REGION_CHOICES})"
+        )
+    args.debug = args.debug or args.top_debug
+    args.disable_oauth_store = args.disable_oauth_store or args.top_disable
+    if args.top_oauth_store is not None:
+        args.oauth_store = args.top_oauth_store
+    return args
 
 
 def _add_position(p: argparse.ArgumentParser) -> None:
@@ -800,15 +844,10 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mybmw`` console script; returns the exit code."""
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exc:  # --help, --version or a usage error
         return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.USAGE
-    args.debug = args.debug or args.top_debug
-    args.disable_oauth_store = args.disable_oauth_store or args.top_disable
-    if args.top_oauth_store is not None:
-        args.oauth_store = args.top_oauth_store
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -832,4 +871,4 @@ def _quiet_transport_logs() -> None:
 
 
 # Exposed for tests and for callers that record fingerprints themselves.
-__all__ = ["ExitCode", "build_parser", "geocode", "main", "write_fingerprint"]
+__all__ = ["ExitCode", "build_parser", "geocode", "main", "parse_args", "write_fingerprint"]
