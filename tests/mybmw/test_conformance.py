@@ -11,6 +11,7 @@ import inspect
 import json
 from pathlib import Path
 import shlex
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -581,3 +582,33 @@ def test_bad_region_or_missing_vin_is_a_usage_error(
 ) -> None:
     assert cli.main(argv) == cli.ExitCode.USAGE
     assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("zone", "hour_utc"), [("America/Los_Angeles", 1), ("Asia/Tokyo", 9)])
+def test_without_a_set_zone_the_machine_zone_is_used(
+    zone: str, hour_utc: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside Home Assistant the owner's machine clock decides; 18:01 is never 18:01 UTC."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        account = MyBMWAccount("user", "pw", Regions.REST_OF_WORLD)
+        state = {
+            "state": {
+                "electricChargingState": {"chargingStatus": "WAITING_FOR_CHARGING"},
+                "chargingProfile": {
+                    "reductionOfChargeCurrent": {"start": {"hour": 18, "minute": 1}}
+                },
+            }
+        }
+        fetched = datetime.datetime(2022, 6, 22, 14, 24, tzinfo=datetime.UTC)
+        vehicle = MyBMWVehicle(
+            account, {"vin": "X", "driveTrain": "ELECTRIC"}, state, None, fetched
+        )
+        start = vehicle.fuel_and_battery.charging_start_time
+        assert start is not None
+        assert start.astimezone(datetime.UTC).hour == hour_utc
+        assert start.astimezone(ZoneInfo(zone)).time() == datetime.time(18, 1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

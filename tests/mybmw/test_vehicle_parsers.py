@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from custom_components.bmw_mybmw.mybmw.models import GPSPosition, ValueWithUnit
+from custom_components.bmw_mybmw.mybmw.utils import SYSTEM_TIME_ZONE
 from custom_components.bmw_mybmw.mybmw.vehicle.charging_profile import (
     ChargingMode,
     ChargingPreferences,
@@ -111,7 +112,7 @@ def test_safe_degrades_to_default() -> None:
 
 
 def test_timezone_of_falls_back_to_local_zone() -> None:
-    local = datetime.datetime.now().astimezone().tzinfo
+    local = SYSTEM_TIME_ZONE
     assert timezone_of({}) == local
     assert timezone_of({"timezone": "Europe/Berlin"}) == local  # only tzinfo objects count
     assert timezone_of({"timezone": UTC}) is UTC

@@ -6,7 +6,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 import datetime
 import logging
-import time
 from typing import Any
 import weakref
 
@@ -32,6 +31,7 @@ from .models import (
     MyBMWCaptchaMissingError,
     MyBMWQuotaError,
 )
+from .utils import SYSTEM_TIME_ZONE
 from .vehicle.vehicle import MyBMWVehicle
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ LIST_BRANDS = (CarBrands.BMW, CarBrands.MINI, CarBrands.TOYOTA)
 
 ChargingDetailsPolicy = Callable[[MyBMWVehicle], bool]
 
-_LOCAL_ZONE_MAX_AGE = 60.0  # seconds
 
 # Errors that concern the whole account: stop at once instead of trying the next vehicle.
 _ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWCaptchaMissingError, MyBMWQuotaError, MyBMWBlockedError)
@@ -153,7 +152,6 @@ class MyBMWAccount:
         self.username = config.authentication.username
         self.region = config.authentication.region
         self._vehicles: dict[str, MyBMWVehicle] = {}
-        self._local_zone: tuple[float, datetime.tzinfo] | None = None
         self._timezone: datetime.tzinfo | None = None
         self._records: dict[str, _VehicleRecord] = {}
         self._listed_brands: tuple[CarBrands, ...] | None = None
@@ -186,17 +184,10 @@ class MyBMWAccount:
 
         The one set with ``account.timezone = zone`` (Home Assistant sets its
         configured zone: a container often runs in UTC while the owner's car
-        does not); otherwise this machine's local zone. That one is looked up
-        again after a minute (cheap enough per vehicle, and it follows a
-        daylight-saving change).
+        does not); otherwise this machine's zone, with its daylight-saving
+        rules for every date (:class:`~.utils.SystemTimeZone`).
         """
-        if self._timezone is not None:
-            return self._timezone
-        now = time.monotonic()
-        if self._local_zone is None or now - self._local_zone[0] > _LOCAL_ZONE_MAX_AGE:
-            tzinfo = datetime.datetime.now().astimezone().tzinfo or datetime.UTC
-            self._local_zone = (now, tzinfo)
-        return self._local_zone[1]
+        return self._timezone if self._timezone is not None else SYSTEM_TIME_ZONE
 
     @timezone.setter
     def timezone(self, zone: datetime.tzinfo | None) -> None:
