@@ -6,9 +6,14 @@ library 0.17.4 and ``mybmw`` is this project's bundled client.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import importlib
+from pathlib import Path
+import subprocess
+import sys
 from typing import Any
+import venv
 
 from .common import VirtualTime, import_client
 
@@ -130,3 +135,38 @@ def libraries() -> list[Library]:
 def now() -> datetime.datetime:
     """UTC now (the fetch time handed to the parsers)."""
     return datetime.datetime.now(datetime.UTC)
+
+
+REFERENCE_REQUIREMENTS = ("bimmer-connected==0.17.4", "respx", "Pillow", "pycryptodome")
+"""What benchmarks/.venv-ref holds: the reference library and what the bundled client needs."""
+REFERENCE_VENV = Path(__file__).resolve().parent / ".venv-ref"
+_READY_MARK = ".ready-0.17.4"
+
+
+def build_reference_venv(path: Path = REFERENCE_VENV) -> Path:
+    """Create (once) the venv with the reference library from the package registry.
+
+    Shared by benchmarks/run and the parity test (tests/parity). Returns the
+    venv's python; raises ``subprocess.CalledProcessError`` when pip cannot
+    install (e.g. no network), leaving no half-built venv marked ready.
+    """
+    python = path / "bin" / "python"
+    if (path / _READY_MARK).exists() and python.exists():
+        return python
+    venv.EnvBuilder(clear=True, with_pip=True).create(path)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *REFERENCE_REQUIREMENTS],
+        check=True,
+        timeout=600,
+    )
+    (path / _READY_MARK).touch()
+    return python
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Build the reference library's venv.")
+    parser.add_argument(
+        "--build-reference", type=Path, nargs="?", const=REFERENCE_VENV, default=REFERENCE_VENV
+    )
+    print(build_reference_venv(parser.parse_args().build_reference))
+    sys.exit(0)

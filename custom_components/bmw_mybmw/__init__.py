@@ -14,6 +14,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.httpx_client import get_async_client
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .cardata.exceptions import CarDataAuthError
 from .cardata.stream import ConnectionFactory
@@ -78,6 +79,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: MyBMWConfigEntry) -> boo
         httpx_client=get_async_client(hass),
         user_agent_build=entry.data.get(CONF_USER_AGENT_BUILD),
     )
+    # The car's local clock times (charging window) are in the owner's zone, not the host's.
+    account.timezone = dt_util.get_default_time_zone()
     if entry.data.get(CONF_REFRESH_TOKEN):
         account.set_refresh_token(entry.data[CONF_REFRESH_TOKEN], entry.data.get(CONF_GCID))
 

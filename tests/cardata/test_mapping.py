@@ -419,7 +419,8 @@ def test_climate_descriptors() -> None:
     )
     assert idle.climate.activity is ClimateActivityState.STANDBY
     assert idle.climate.activity_end_time is None
-    assert create_vehicle(state_with({d.COMFORT_STATE: "???"}), now=NOW).climate.activity is None
+    unknown = create_vehicle(state_with({d.COMFORT_STATE: "???"}), now=NOW).climate.activity
+    assert unknown is ClimateActivityState.UNKNOWN
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 import respx
 
-from custom_components.bmw_mybmw.mybmw import account as account_module
 from custom_components.bmw_mybmw.mybmw.account import MyBMWAccount
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from custom_components.bmw_mybmw.mybmw.const import CarBrands
@@ -21,6 +21,7 @@ from custom_components.bmw_mybmw.mybmw.models import (
     MyBMWBlockedError,
     MyBMWQuotaError,
 )
+from custom_components.bmw_mybmw.mybmw.utils import SystemTimeZone
 from custom_components.bmw_mybmw.mybmw.vehicle.vehicle import MyBMWVehicle
 from simulator import fleet
 from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME, MyBMWCloud
@@ -411,15 +412,15 @@ async def test_responses_are_recorded_for_the_account(
     assert not any(EV in name for name in names)
 
 
-def test_local_time_zone_is_kept_for_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parsing reads the zone once per vehicle; it is looked up again only after a minute."""
+def test_time_zone_is_the_systems_until_one_is_set() -> None:
+    """The machine's zone with its rules by default; a set zone wins; None goes back."""
     account = MyBMWAccount("u", "p", Regions.REST_OF_WORLD)
-    clock = [1000.0]
-    monkeypatch.setattr(account_module.time, "monotonic", lambda: clock[0])
-    first = account.timezone
-    stale = datetime.timezone(datetime.timedelta(hours=5))
-    account._local_zone = (clock[0], stale)
-    clock[0] += 30
-    assert account.timezone is stale  # still cached
-    clock[0] += 31
-    assert account.timezone == first  # looked up again
+    assert account.timezone == SystemTimeZone()
+    berlin = ZoneInfo("Europe/Berlin")
+    account.timezone = berlin
+    assert account.timezone is berlin
+    winter = datetime.datetime(2024, 1, 15, 12, tzinfo=datetime.UTC)
+    assert account.utcdiff in (60, 120)  # CET or CEST, whichever is now
+    assert winter.astimezone(account.timezone).utcoffset() == datetime.timedelta(hours=1)
+    account.timezone = None
+    assert account.timezone == SystemTimeZone()

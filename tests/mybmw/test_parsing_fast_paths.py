@@ -93,7 +93,7 @@ def test_parse_datetime_fast_and_loose_paths() -> None:
 def test_manufacturing_week_int_and_text_agree() -> None:
     for value in (4021, 519, 4005, 1):
         assert parse_manufacturing_week(value) == parse_manufacturing_week(str(value))
-    assert parse_manufacturing_week(519) == datetime.date(2019, 1, 28)
+    assert parse_manufacturing_week(519) == datetime.datetime(2019, 1, 28)
     assert parse_manufacturing_week(10000) is None
     assert parse_manufacturing_week(-5) is None
     assert parse_manufacturing_week(9921) is None  # week 99 does not exist

@@ -558,10 +558,17 @@ async def test_vehicle_finder_ignored_makes_no_position_call(server: ScriptedSer
 
 
 @pytest.mark.parametrize("position", [None, GPSPosition(None, None)])
-async def test_vehicle_finder_needs_observer(server: ScriptedServer, position: Any) -> None:
+async def test_vehicle_finder_without_observer_locates_the_car(
+    server: ScriptedServer, position: Any
+) -> None:
+    """As the reference: the car is located; the position comes with the next state."""
     vehicle = make_vehicle()
     vehicle.account.config.observer_position = position
-    await assert_refused(server, vehicle, "trigger_remote_vehicle_finder", "set_observer_position")
+    status = await vehicle.remote_services.trigger_remote_vehicle_finder()
+    assert status.state is ExecutionState.EXECUTED
+    assert any(c.path.endswith("vehicle-finder") for c in server.calls)
+    assert not any(c.path.endswith("eventPosition") for c in server.calls)
+    vehicle.vehicle_location.set_remote_service_position.assert_not_called()
 
 
 # ------------------------------------------------------------------------ send POI
@@ -801,9 +808,9 @@ async def test_e2e_error_and_unsupported(cloud: MyBMWCloud, account: MyBMWAccoun
 
 async def test_e2e_vehicle_finder(cloud: MyBMWCloud, account: MyBMWAccount) -> None:
     vehicle = vehicle_of(account, BEV)
-    with pytest.raises(ValueError, match="own position"):
-        await vehicle.remote_services.trigger_remote_vehicle_finder()
-    assert cloud.requests == []
+    status = await vehicle.remote_services.trigger_remote_vehicle_finder()
+    assert status.state is ExecutionState.EXECUTED
+    assert "event_position" not in endpoints(cloud)  # no observer: no position call
     account.set_observer_position(48.0, 11.0)
     cloud.vehicle(BEV).st["location"]["coordinates"] = {"latitude": 47.5, "longitude": 10.5}
     await vehicle.remote_services.trigger_remote_vehicle_finder()

@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from custom_components.bmw_mybmw.mybmw.models import GPSPosition, ValueWithUnit
+from custom_components.bmw_mybmw.mybmw.utils import SYSTEM_TIME_ZONE
 from custom_components.bmw_mybmw.mybmw.vehicle.charging_profile import (
     ChargingMode,
     ChargingPreferences,
@@ -111,7 +112,7 @@ def test_safe_degrades_to_default() -> None:
 
 
 def test_timezone_of_falls_back_to_local_zone() -> None:
-    local = datetime.datetime.now().astimezone().tzinfo
+    local = SYSTEM_TIME_ZONE
     assert timezone_of({}) == local
     assert timezone_of({"timezone": "Europe/Berlin"}) == local  # only tzinfo objects count
     assert timezone_of({"timezone": UTC}) is UTC
@@ -137,17 +138,18 @@ def test_fuel_nothing_without_blocks() -> None:
     )
 
 
-def test_charging_end_time_only_while_charging() -> None:
-    charging = FuelAndBattery.from_vehicle_data(
-        phev({"chargingStatus": "CHARGING", "remainingChargingMinutes": 45})
-    )
-    assert charging.charging_status is ChargingState.CHARGING
-    assert charging.charging_end_time == FETCHED_AT + datetime.timedelta(minutes=45)
-    for status in ("NOT_CHARGING", "INVALID", "PLUGGED_IN", "COMPLETE", "WAITING_FOR_CHARGING"):
+def test_charging_end_time_whenever_minutes_are_sent() -> None:
+    """As the reference library: fetch time plus the minutes, whatever the status."""
+    for status in ("CHARGING", "NOT_CHARGING", "INVALID", "PLUGGED_IN", "WAITING_FOR_CHARGING"):
         fuel = FuelAndBattery.from_vehicle_data(
             phev({"chargingStatus": status, "remainingChargingMinutes": 45})
         )
-        assert fuel.charging_end_time is None, status
+        assert fuel.charging_end_time == FETCHED_AT + datetime.timedelta(minutes=45), status
+    for minutes in (-5, "soon", None):
+        fuel = FuelAndBattery.from_vehicle_data(
+            phev({"chargingStatus": "CHARGING", "remainingChargingMinutes": minutes})
+        )
+        assert fuel.charging_end_time is None, minutes
 
 
 @pytest.mark.parametrize("minutes", [-5, None, "45", True, 1e300, float("nan")])
@@ -360,7 +362,7 @@ def test_heading_and_timestamps() -> None:
     location = VehicleLocation.from_vehicle_data(data)
     assert location.location == GPSPosition(1.0, 2.0)
     assert location.heading == 12
-    assert location.vehicle_update_timestamp == datetime.datetime(2024, 5, 1, 11, 0, 0, 123000, UTC)
+    assert location.vehicle_update_timestamp == datetime.datetime(2024, 5, 1, 11, 0, 0, tzinfo=UTC)
     assert (
         VehicleLocation.from_vehicle_data(
             record({"lastFetched": "garbage"})
@@ -573,12 +575,12 @@ def test_headunit_needs_software_version() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (4021, datetime.date(2021, 10, 4)),
-        (1219, datetime.date(2019, 3, 18)),
-        (519, datetime.date(2019, 1, 28)),  # "0519": week 05 of 2019, not year "205"
-        ("0519", datetime.date(2019, 1, 28)),
-        (4005, datetime.date(2005, 10, 3)),  # year 05 zero-padded
-        (105, datetime.date(2005, 1, 3)),
+        (4021, datetime.datetime(2021, 10, 4)),
+        (1219, datetime.datetime(2019, 3, 18)),
+        (519, datetime.datetime(2019, 1, 28)),  # "0519": week 05 of 2019, not year "205"
+        ("0519", datetime.datetime(2019, 1, 28)),
+        (4005, datetime.datetime(2005, 10, 3)),  # year 05 zero-padded
+        (105, datetime.datetime(2005, 1, 3)),
         (5319, None),  # 2019 has no week 53
         (0, None),
         (12345, None),
@@ -591,7 +593,7 @@ def test_headunit_needs_software_version() -> None:
         (None, None),
     ],
 )
-def test_manufacturing_week(value: Any, expected: datetime.date | None) -> None:
+def test_manufacturing_week(value: Any, expected: datetime.datetime | None) -> None:
     assert parse_manufacturing_week(value) == expected
 
 

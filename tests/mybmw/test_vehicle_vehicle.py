@@ -81,7 +81,7 @@ def test_record_without_state_or_fetch_time() -> None:
     assert vehicle.timestamp is None
     assert vehicle.lsc_type is LscType.NOT_CAPABLE
     assert vehicle.is_lsc_enabled is False
-    assert vehicle.available_attributes == ["vin", "vehicle_location"]
+    assert vehicle.available_attributes == ["gps_position", "vin"]
     assert vehicle.charging_profile is None
     assert vehicle.tires is None
     assert vehicle.fuel_and_battery == FuelAndBattery()
@@ -117,7 +117,7 @@ def test_identity_of_malformed_base() -> None:
     assert vehicle.drive_train is DriveTrainType.UNKNOWN
     assert vehicle.has_combustion_drivetrain is False
     assert vehicle.has_electric_drivetrain is False
-    assert vehicle.drive_train_attributes == ["remaining_range_total"]
+    assert vehicle.drive_train_attributes == ["remaining_range_total", "mileage"]
     broken = MyBMWVehicle(account(), "garbage", "garbage", "garbage")  # type: ignore[arg-type]
     assert broken.vin == ""
     assert broken.data["charging_settings"] is None

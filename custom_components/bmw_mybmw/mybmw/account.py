@@ -6,8 +6,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 import datetime
 import logging
-import time
 from typing import Any
+import weakref
 
 import httpx
 
@@ -31,6 +31,7 @@ from .models import (
     MyBMWCaptchaMissingError,
     MyBMWQuotaError,
 )
+from .utils import SYSTEM_TIME_ZONE
 from .vehicle.vehicle import MyBMWVehicle
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ LIST_BRANDS = (CarBrands.BMW, CarBrands.MINI, CarBrands.TOYOTA)
 
 ChargingDetailsPolicy = Callable[[MyBMWVehicle], bool]
 
-_LOCAL_ZONE_MAX_AGE = 60.0  # seconds
 
 # Errors that concern the whole account: stop at once instead of trying the next vehicle.
 _ACCOUNT_ERRORS = (MyBMWAuthError, MyBMWCaptchaMissingError, MyBMWQuotaError, MyBMWBlockedError)
@@ -72,6 +72,38 @@ def _json_dict(response: httpx.Response, what: str) -> dict[str, Any]:
     return data
 
 
+_ACCOUNTS: weakref.WeakSet[MyBMWAccount] = weakref.WeakSet()
+"""Live accounts, for ``MyBMWAccount.get_stored_responses()`` called on the class."""
+
+
+class _StoredResponses:
+    """``get_stored_responses`` on an account, or on the class as the reference library has it.
+
+    ``account.get_stored_responses()`` returns that account's recorded
+    responses (kept). ``MyBMWAccount.get_stored_responses()`` (the reference's
+    static form) returns those of every live account and empties the stores, so
+    a second call returns only what was recorded since.
+    """
+
+    def __get__(
+        self, account: MyBMWAccount | None, owner: type[MyBMWAccount] | None = None
+    ) -> Callable[[], list[AnonymizedResponse]]:
+        if account is not None:
+            store = account.config.response_store
+            return lambda: store
+        return _take_all_responses
+
+
+def _take_all_responses() -> list[AnonymizedResponse]:
+    """Every live account's recorded responses; the stores are emptied."""
+    taken: list[AnonymizedResponse] = []
+    for account in list(_ACCOUNTS):
+        store = account.config.response_store
+        taken.extend(store)
+        store.clear()
+    return taken
+
+
 @dataclass
 class _VehicleRecord:
     """The raw answers a vehicle was last built from; kept so a partial refresh keeps the rest."""
@@ -95,11 +127,19 @@ class MyBMWAccount:
         config: MyBMWClientConfiguration | None = None,
         log_responses: bool = False,
         observer_position: GPSPosition | None = None,
-        hcaptcha_token: str | None = None,
+        use_metric_units: bool | None = None,
         *,
+        hcaptcha_token: str | None = None,
         httpx_client: httpx.AsyncClient | None = None,
         user_agent_build: str | None = None,
     ) -> None:
+        """Positional order as the reference library documents it.
+
+        ``use_metric_units`` is accepted for code written for the reference
+        (which deprecated it): values are always metric (km, L).
+        """
+        if use_metric_units is False:
+            _LOGGER.warning("use_metric_units=False is ignored: values are always metric")
         if config is None:
             config = MyBMWClientConfiguration(
                 MyBMWAuthentication(username, password, region, hcaptcha_token=hcaptcha_token),
@@ -112,13 +152,14 @@ class MyBMWAccount:
         self.username = config.authentication.username
         self.region = config.authentication.region
         self._vehicles: dict[str, MyBMWVehicle] = {}
-        self._local_zone: tuple[float, datetime.tzinfo] | None = None
+        self._timezone: datetime.tzinfo | None = None
         self._records: dict[str, _VehicleRecord] = {}
         self._listed_brands: tuple[CarBrands, ...] | None = None
         self._missing_profiles: dict[str, CarBrands] = {}
         """Listed vehicles whose profile failed to load; retried on the next call."""
         self._failing: set[str] = set()
         """Keys of loads that failed last time: warn when one starts failing, not every poll."""
+        _ACCOUNTS.add(self)
 
     # --- properties ---------------------------------------------------------------------
 
@@ -139,22 +180,25 @@ class MyBMWAccount:
 
     @property
     def timezone(self) -> datetime.tzinfo:
-        """The local time zone of this machine.
+        """The zone the cars' local clock times (e.g. the charging window) are read in.
 
-        Every vehicle reads it while parsing; looking it up costs more than a
-        small parser, so it is kept for a minute (long enough to be cheap, short
-        enough to follow a daylight-saving change).
+        The one set with ``account.timezone = zone`` (Home Assistant sets its
+        configured zone: a container often runs in UTC while the owner's car
+        does not); otherwise this machine's zone, with its daylight-saving
+        rules for every date (:class:`~.utils.SystemTimeZone`).
         """
-        now = time.monotonic()
-        if self._local_zone is None or now - self._local_zone[0] > _LOCAL_ZONE_MAX_AGE:
-            tzinfo = datetime.datetime.now().astimezone().tzinfo or datetime.UTC
-            self._local_zone = (now, tzinfo)
-        return self._local_zone[1]
+        return self._timezone if self._timezone is not None else SYSTEM_TIME_ZONE
+
+    @timezone.setter
+    def timezone(self, zone: datetime.tzinfo | None) -> None:
+        """Use ``zone`` for local clock times from now on (``None``: this machine's zone)."""
+        self._timezone = zone
 
     @property
     def utcdiff(self) -> int:
-        """The local difference to UTC in minutes."""
-        offset = datetime.datetime.now().astimezone().utcoffset() or datetime.timedelta()
+        """The difference of :attr:`timezone` to UTC now, in minutes."""
+        now = datetime.datetime.now(datetime.UTC).astimezone(self.timezone)
+        offset = now.utcoffset() or datetime.timedelta()
         return round(offset.total_seconds() / 60)
 
     # --- setters ------------------------------------------------------------------------
@@ -181,9 +225,7 @@ class MyBMWAccount:
             session_id=session_id,
         )
 
-    def get_stored_responses(self) -> list[AnonymizedResponse]:
-        """Return the anonymised responses recorded for this account."""
-        return self.config.response_store
+    get_stored_responses = _StoredResponses()
 
     def get_vehicle(self, vin: str) -> MyBMWVehicle | None:
         """Return the vehicle with this VIN (any case), or None."""

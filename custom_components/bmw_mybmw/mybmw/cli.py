@@ -3,6 +3,11 @@
 Subcommands, positional arguments and defaults follow the reference library's
 ``bimmerconnected`` tool; ``lock`` and ``unlock`` are added. Tokens are kept in
 an OAuth store file (mode 0600) so only the first login needs a captcha.
+
+Secrets need not be arguments (which every local user sees in ``ps``): the
+password may be left out and comes from ``MYBMW_PASSWORD`` or a prompt, the
+captcha token from ``MYBMW_CAPTCHA_TOKEN`` or ``--captcha-token`` without a
+value (a prompt). The reference's ``USER PASSWORD REGION`` form still works.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import contextlib
 import datetime
 import enum
+import getpass
 import json
 import logging
 import os
@@ -25,6 +31,7 @@ import httpx
 from . import __version__
 from .account import MyBMWAccount
 from .api.anonymize import Anonymizer
+from .api.log_redaction import RedactingFilter
 from .api.regions import CAPTCHA_URLS, Regions, get_region_from_name
 from .const import SESSION_ID_MAX_AGE_DAYS
 from .models import (
@@ -33,6 +40,7 @@ from .models import (
     MyBMWAPIError,
     MyBMWAuthError,
     MyBMWBlockedError,
+    MyBMWCaptchaInvalidError,
     MyBMWCaptchaMissingError,
     MyBMWConnectionError,
     MyBMWQuotaError,
@@ -52,6 +60,12 @@ NOMINATIM_USER_AGENT: Final = (
     f"bmw-mybmw-cli/{__version__} (+https://github.com/bmw-mybmw/bmw_mybmw)"
 )
 REGION_CHOICES: Final = [r.name.lower() for r in Regions]
+PASSWORD_ENV: Final = "MYBMW_PASSWORD"
+CAPTCHA_ENV: Final = "MYBMW_CAPTCHA_TOKEN"
+PROMPT: Final = "-"
+"""``--captcha-token`` without a value: ask for it."""
+TRANSPORT_LOGGERS: Final = ("httpcore", "hpack", "h2")
+"""Their debug traces print raw headers; the login's ``location`` carries the OAuth code."""
 
 
 class ExitCode(enum.IntEnum):
@@ -95,12 +109,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mybmw", description="Query and control vehicles of a MyBMW account."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # bimmer_connected 0.17's tool takes these before the subcommand; so do we.
+    parser.add_argument("--debug", dest="top_debug", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--oauth-store", dest="top_oauth_store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--disable-oauth-store", dest="top_disable", action="store_true", help=argparse.SUPPRESS
+    )
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("username", help="MyBMW user name (China: mobile number with 86 prefix)")
-    common.add_argument("password", help="MyBMW password")
-    common.add_argument("region", choices=REGION_CHOICES, help="Region of the MyBMW account")
-    common.add_argument("--captcha-token", default=None, help="hCaptcha token for a password login")
+    common.add_argument(
+        "password",
+        nargs="?",
+        default=None,
+        help=f"MyBMW password; better left out: ${PASSWORD_ENV} or a prompt (argv shows in ps)",
+    )
+    # Checked in parse_args (not by choices): a region in the password's place means "no password".
+    common.add_argument(
+        "region",
+        metavar="{" + ",".join(REGION_CHOICES) + "}",
+        help="Region of the MyBMW account",
+    )
+    common.add_argument(
+        "--captcha-token",
+        nargs="?",
+        const=PROMPT,
+        default=None,
+        help=f"hCaptcha token for a password login; without a value: prompt (or ${CAPTCHA_ENV})",
+    )
     common.add_argument(
         "--oauth-store",
         type=Path,
@@ -124,6 +160,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NO_PASSWORD: Final = "\x00no-password"
+"""Stands in for a left-out password while parsing (no real password holds a NUL)."""
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse with the password optional in the reference's ``USER PASSWORD REGION`` order.
+
+    With trailing optional positionals (``[lat] [lng]``) argparse would give a
+    left-out password's place to the region; when the region is not one and
+    the "password" is, the password was left out: parse again with a
+    placeholder after the user name.
+    """
+    parser = build_parser()
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(tokens)
+    if args.region not in REGION_CHOICES and args.password in REGION_CHOICES:
+        at = next(
+            (
+                i + 1
+                for i in range(len(tokens) - 1)
+                if tokens[i] == args.username and tokens[i + 1] == args.password
+            ),
+            None,
+        )
+        if at is not None:
+            args = parser.parse_args([*tokens[:at], _NO_PASSWORD, *tokens[at:]])
+    if args.password == _NO_PASSWORD:
+        args.password = None
+    if args.region not in REGION_CHOICES:
+        parser.error(
+            f"argument region: invalid choice: {args.region!r} (choose from {REGION_CHOICES})"
+        )
+    args.debug = args.debug or args.top_debug
+    args.disable_oauth_store = args.disable_oauth_store or args.top_disable
+    if args.top_oauth_store is not None:
+        args.oauth_store = args.top_oauth_store
+    return args
+
+
 def _add_position(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "lat", type=float, nargs="?", help="(optional) Your current GPS latitude (as float)"
@@ -143,6 +218,7 @@ def _add_commands(
     status.add_argument(
         "-j", "--json", action="store_true", help="Output as JSON only. Removes all other output."
     )
+    status.add_argument("-v", "--vin", nargs="?", default=None, help="Only this vehicle")
     _add_position(status)
 
     fingerprint = add("fingerprint", "Save a vehicle fingerprint.", common)
@@ -324,14 +400,19 @@ async def _load(account: MyBMWAccount, args: argparse.Namespace) -> None:
 
 async def _vehicle(account: MyBMWAccount, args: argparse.Namespace) -> Any:
     await _load(account, args)
-    vehicle = account.get_vehicle(args.vin)
+    vehicle = _find(account, args.vin)
+    account.config.on_remote_service_progress = _print_progress(sys.stderr)
+    return vehicle
+
+
+def _find(account: MyBMWAccount, vin: str) -> Any:
+    """The loaded vehicle with this VIN, or the unknown-VIN error."""
+    vehicle = account.get_vehicle(vin)
     if vehicle is None:
         known = ", ".join(v.vin for v in account.vehicles) or "none"
         raise CLIError(
-            f"No vehicle with VIN {args.vin} in this account (vehicles: {known})",
-            ExitCode.UNKNOWN_VIN,
+            f"No vehicle with VIN {vin} in this account (vehicles: {known})", ExitCode.UNKNOWN_VIN
         )
-    account.config.on_remote_service_progress = _print_progress(sys.stderr)
     return vehicle
 
 
@@ -345,11 +426,12 @@ def _finish(status: RemoteServiceStatus, out: TextIO) -> None:
 async def cmd_status(args: argparse.Namespace, account: MyBMWAccount, out: TextIO) -> None:
     """Print every vehicle's state."""
     await _load(account, args)
+    vehicles = [_find(account, args.vin)] if args.vin else account.vehicles
     if args.json:
-        print(json.dumps(list(account.vehicles), cls=MyBMWJSONEncoder, indent=4), file=out)
+        print(json.dumps(vehicles, cls=MyBMWJSONEncoder, indent=4), file=out)
         return
     print(f"Found {len(account.vehicles)} vehicle(s)", file=out)
-    for vehicle in account.vehicles:
+    for vehicle in vehicles:
         print(format_vehicle(vehicle), file=out)
 
 
@@ -460,7 +542,13 @@ async def cmd_image(args: argparse.Namespace, account: MyBMWAccount, out: TextIO
     for direction in VehicleViewDirection:
         if direction.name != "UNKNOWN":
             images[f"{direction.name.lower()}.png"] = await vehicle.get_vehicle_image(direction)
-    for target in save_files(args.output_dir.expanduser(), images):
+    try:
+        saved = save_files(args.output_dir.expanduser(), images)
+    except OSError as err:
+        raise CLIError(
+            f"Cannot write the images to {args.output_dir}: {err.strerror or err}", ExitCode.ERROR
+        ) from None
+    for target in saved:
         print(f"Vehicle image saved to {target}", file=out)
 
 
@@ -656,6 +744,12 @@ def format_vehicle(vehicle: Any) -> str:
 
 def _error_message(err: Exception, region: Regions | None) -> tuple[str, ExitCode]:
     """Map client errors to something a user can act on."""
+    if isinstance(err, MyBMWCaptchaInvalidError):
+        return (
+            "The captcha token was rejected (each token works once, within a few minutes): "
+            "solve a new captcha and pass its token.",
+            ExitCode.CAPTCHA,
+        )
     if isinstance(err, MyBMWCaptchaMissingError):
         url = CAPTCHA_URLS.get(region) if region is not None else None
         where = f"Solve it at {url} and" if url else "Solve it and"
@@ -677,10 +771,7 @@ def _error_message(err: Exception, region: Regions | None) -> tuple[str, ExitCod
             ExitCode.BLOCKED,
         )
     if isinstance(err, MyBMWAuthError):
-        return (
-            f"Login failed: check user name, password and region ({err}).",
-            ExitCode.AUTH,
-        )
+        return "Login failed: check user name, password and region.", ExitCode.AUTH
     if isinstance(err, MyBMWConnectionError):
         return f"The MyBMW server cannot be reached: {err}", ExitCode.CONNECTION
     if isinstance(err, MyBMWRemoteServiceError):
@@ -690,16 +781,46 @@ def _error_message(err: Exception, region: Regions | None) -> tuple[str, ExitCod
     return str(err), ExitCode.USAGE
 
 
+def _secret(given: str | None, env: str, prompt: str, needed: bool) -> str | None:
+    """The argument, else the environment variable, else (when needed) a prompt without echo."""
+    if given is not None and given != PROMPT:
+        return given
+    if given is None and os.environ.get(env):
+        return os.environ[env]
+    if given == PROMPT or (needed and sys.stdin.isatty()):
+        return getpass.getpass(prompt)
+    return None
+
+
+def _credentials(args: argparse.Namespace, stored: dict[str, Any]) -> tuple[str, str | None]:
+    """Password and captcha token; asks only for what a login without stored tokens needs."""
+    if args.password is not None:
+        print(
+            f"Warning: a password on the command line is visible to other users (ps); "
+            f"leave it out and use ${PASSWORD_ENV} or the prompt.",
+            file=sys.stderr,
+        )
+    needs_login = not stored.get("refresh_token")
+    password = _secret(args.password, PASSWORD_ENV, "MyBMW password: ", needs_login)
+    captcha = _secret(args.captcha_token, CAPTCHA_ENV, "Captcha token: ", False)
+    return password or "", captcha
+
+
 async def _run(args: argparse.Namespace) -> int:
     region = get_region_from_name(args.region)
     store = OAuthStore(None if args.disable_oauth_store else args.oauth_store)
     stored = store.load()
+    try:
+        password, captcha = _credentials(args, stored)
+    except (EOFError, KeyboardInterrupt):
+        print("Error: no password given.", file=sys.stderr)
+        return ExitCode.USAGE
     account = MyBMWAccount(
         args.username,
-        args.password,
+        password,
         region,
         log_responses=args.cmd == "fingerprint",
-        hcaptcha_token=args.captcha_token,
+        hcaptcha_token=captcha,
         user_agent_build=stored.get("user_agent_build"),
     )
     _apply_stored_tokens(account, stored)
@@ -723,17 +844,31 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mybmw`` console script; returns the exit code."""
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exc:  # --help, --version or a usage error
         return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.USAGE
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    _quiet_transport_logs()
     return asyncio.run(_run(args))
 
 
+def _quiet_transport_logs() -> None:
+    """Keep secrets out of ``--debug`` output.
+
+    httpcore's trace logs raw response headers, among them the login's redirect
+    with the OAuth authorization code: those loggers stay at WARNING, and every
+    handler redacts VINs and gcids as the httpx logger's filter does.
+    """
+    for name in TRANSPORT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
 # Exposed for tests and for callers that record fingerprints themselves.
-__all__ = ["ExitCode", "build_parser", "geocode", "main", "write_fingerprint"]
+__all__ = ["ExitCode", "build_parser", "geocode", "main", "parse_args", "write_fingerprint"]

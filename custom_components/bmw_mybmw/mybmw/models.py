@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum as _StdStrEnum
@@ -71,7 +71,12 @@ class ValueWithUnit(NamedTuple):
 
 @dataclass(frozen=True)
 class GPSPosition:
-    """WGS-84 coordinates in decimal degrees."""
+    """WGS-84 coordinates in decimal degrees.
+
+    Behaves like the reference library's: it unpacks and indexes like the
+    ``(latitude, longitude)`` tuple and compares equal to that tuple and to a
+    ``{"latitude": ..., "longitude": ...}`` mapping. Its hash is the tuple's.
+    """
 
     latitude: float | None
     longitude: float | None
@@ -82,9 +87,53 @@ class GPSPosition:
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise ValueError(f"longitude must be within -180..180, got {self.longitude}")
 
+    @classmethod
+    def init_nonempty(cls, latitude: float | None, longitude: float | None) -> Self:
+        """A position that must have both coordinates (``ValueError`` otherwise)."""
+        if latitude is None or longitude is None:
+            raise ValueError(f"{cls.__name__} requires both latitude and longitude")
+        return cls(latitude, longitude)
+
     def __iter__(self) -> Iterator[float | None]:
         """Allow ``lat, lon = position``."""
         return iter((self.latitude, self.longitude))
+
+    def __getitem__(self, index: int) -> float | None:
+        """``position[0]`` is the latitude, ``position[1]`` the longitude."""
+        return (self.latitude, self.longitude)[index]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another position, the ``(lat, lon)`` tuple or a mapping of both."""
+        if isinstance(other, GPSPosition):
+            return (self.latitude, self.longitude) == (other.latitude, other.longitude)
+        if isinstance(other, tuple):
+            return (self.latitude, self.longitude) == other
+        if isinstance(other, Mapping):
+            return dict(other) == {"latitude": self.latitude, "longitude": self.longitude}
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the equal ``(latitude, longitude)`` tuple."""
+        return hash((self.latitude, self.longitude))
+
+
+@dataclass
+class PointOfInterestAddress:
+    """Address of a point of interest, in the send-to-car payload's field names."""
+
+    street: str | None = None
+    postalCode: str | None = None  # noqa: N815 - wire names, kept for API parity
+    city: str | None = None
+    country: str | None = None
+    banchi: str | None = None
+    chome: str | None = None
+    countryCode: str | None = None  # noqa: N815
+    district: str | None = None
+    go: str | None = None
+    houseNumber: str | None = None  # noqa: N815
+    region: str | None = None
+    regionCode: str | None = None  # noqa: N815
+    settlement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +160,16 @@ class PointOfInterest:
         object.__setattr__(self, "lon", lon)
         if not self.name:
             object.__setattr__(self, "name", DEFAULT_POI_NAME)
+
+    @property
+    def locationAddress(self) -> PointOfInterestAddress:  # noqa: N802 - the reference's name
+        """The display address, as the reference library's field of that name."""
+        return PointOfInterestAddress(self.street, self.postal_code, self.city, self.country)
+
+    @property
+    def position(self) -> dict[str, float]:
+        """The coordinates in the send-to-car payload's form, ``{"lat": ..., "lng": ...}``."""
+        return {"lat": self.lat, "lng": self.lon}
 
 
 @dataclass

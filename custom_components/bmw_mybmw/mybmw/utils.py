@@ -11,7 +11,8 @@ import json
 import logging
 from pathlib import Path
 import re
-from typing import Any
+import time
+from typing import Any, Final
 
 from .models import AnonymizedResponse
 
@@ -66,6 +67,63 @@ def _parse_loose(value: str) -> datetime.datetime | None:
     except ValueError:
         _LOGGER.debug("Unparsable timestamp (%d characters)", len(value))  # may hold a VIN
         return None
+
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+class SystemTimeZone(datetime.tzinfo):
+    """This machine's local zone with its daylight-saving rules, for any date.
+
+    ``datetime.now().astimezone().tzinfo`` is a fixed offset (today's), so an
+    18:01 in June read in December would be an hour off in Los Angeles. This
+    asks the system's rules for each moment instead.
+    """
+
+    def utcoffset(self, dt: datetime.datetime | None) -> datetime.timedelta:
+        """Offset of the local wall-clock time ``dt`` (now when ``None``)."""
+        moment = dt.replace(tzinfo=None) if dt is not None else datetime.datetime.now()
+        stamp = time.mktime((*moment.timetuple()[:8], -1))
+        return _offset_at(stamp)
+
+    def dst(self, dt: datetime.datetime | None) -> datetime.timedelta:
+        """Daylight-saving part of the offset (what ``time.altzone`` adds)."""
+        moment = dt.replace(tzinfo=None) if dt is not None else datetime.datetime.now()
+        is_dst = time.localtime(time.mktime((*moment.timetuple()[:8], -1))).tm_isdst > 0
+        return datetime.timedelta(seconds=time.timezone - time.altzone) if is_dst else _ZERO
+
+    def tzname(self, dt: datetime.datetime | None) -> str:
+        """The system's name of the zone at ``dt``."""
+        return time.tzname[1 if self.dst(dt) else 0]
+
+    def fromutc(self, dt: datetime.datetime) -> datetime.datetime:
+        """Local wall-clock time of the UTC moment ``dt``."""
+        stamp = (dt.replace(tzinfo=None) - _EPOCH).total_seconds()
+        return (dt + _offset_at(stamp)).replace(tzinfo=self)
+
+    def __eq__(self, other: object) -> bool:
+        """Every instance stands for the same system zone."""
+        return isinstance(other, SystemTimeZone)
+
+    def __hash__(self) -> int:
+        """One hash for all instances (they are equal)."""
+        return hash(SystemTimeZone)
+
+    def __repr__(self) -> str:
+        """``SystemTimeZone()``: the rules are the machine's, not a fixed offset."""
+        return "SystemTimeZone()"
+
+
+_ZERO = datetime.timedelta()
+
+
+def _offset_at(stamp: float) -> datetime.timedelta:
+    """The local offset from UTC at the POSIX time ``stamp``."""
+    local = datetime.datetime.fromtimestamp(stamp)
+    return local - datetime.datetime.fromtimestamp(stamp, _UTC).replace(tzinfo=None)
+
+
+SYSTEM_TIME_ZONE: Final = SystemTimeZone()
 
 
 # Back-references that would make the encoder walk in circles (vehicle -> account -> vehicles).

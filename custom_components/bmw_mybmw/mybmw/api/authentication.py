@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 import contextlib
 from dataclasses import dataclass
 import datetime
@@ -65,6 +65,7 @@ from .utils import (
     create_s256_code_challenge,
     generate_cn_nonce,
     generate_token,
+    generate_user_agent_build,
     get_capture_position,
     get_correlation_id,
 )
@@ -263,12 +264,14 @@ def encrypt_cn_password(password: str, public_key_pem: str) -> str:
     return base64.b64encode(PKCS1_v1_5.new(key).encrypt(password.encode("utf-8"))).decode()
 
 
-class MyBMWAuthentication:
+class MyBMWAuthentication(httpx.Auth):
     """Token state of one account and the logins that renew it.
 
     Logins are single-flight: they run under ``login_lock`` and re-check the
     token inside it, so many callers that find it missing or rejected cause
-    one login between them.
+    one login between them. Like the reference library's, it is an
+    ``httpx.Auth``: ``httpx.AsyncClient(auth=authentication)`` sends the bearer
+    token and renews it once on a 401 (see :meth:`async_auth_flow`).
     """
 
     def __init__(  # noqa: PLR0917 - positional order of the reference library
@@ -395,6 +398,30 @@ class MyBMWAuthentication:
             self._expires_at = None
             await self._login(transport)
             return self._access_token  # type: ignore[return-value]
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Add the bearer token and session id; renew the token once when the server answers 401.
+
+        Logins run on a client of their own, so the caller's client (and its
+        base URL or hooks) never sees the login requests.
+        """
+        async with httpx.AsyncClient(timeout=HTTPX_TIMEOUT) as http:
+            transport = LoginTransport(http, generate_user_agent_build(self.username))
+            token = await self.get_access_token(transport)
+            request.headers["authorization"] = f"Bearer {token}"
+            request.headers.setdefault("bmw-session-id", self.session_id)
+            response = yield request
+            if response.status_code == 401:
+                token = await self.renew_after_unauthorized(transport, token)
+                request.headers["authorization"] = f"Bearer {token}"
+                yield request
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        """The client is async only: a synchronous ``httpx.Client`` cannot log in."""
+        raise RuntimeError("MyBMWAuthentication needs an httpx.AsyncClient")
+        yield request  # pragma: no cover - makes this a generator, as httpx expects
 
     async def login(self, transport: LoginTransport) -> None:
         """Log in now: with the refresh token if held, else (or if refused) with the password."""

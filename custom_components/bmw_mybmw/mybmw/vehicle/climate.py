@@ -24,9 +24,9 @@ class ClimateActivityState(StrEnum):
 
 @dataclass
 class Climate:
-    """Climate control state; ``None`` activity when the car reports none."""
+    """Climate control state; activity ``UNKNOWN`` when the car reports none (as the reference)."""
 
-    activity: ClimateActivityState | None = None
+    activity: ClimateActivityState = ClimateActivityState.UNKNOWN
     activity_end_time: datetime.datetime | None = None
 
     @property
@@ -40,7 +40,7 @@ class Climate:
         climate = get_dict(state_of(vehicle_data), "climateControlState")
         activity = parse_enum(ClimateActivityState, climate.get("activity"))
         return cls(
-            activity=activity,
+            activity=activity or ClimateActivityState.UNKNOWN,
             activity_end_time=safe(lambda: _end_time(vehicle_data, climate), None, "climate end"),
         )
 
@@ -50,4 +50,5 @@ def _end_time(vehicle_data: Mapping[str, Any], climate: dict[str, Any]) -> datet
     fetched_at = fetched_at_of(vehicle_data)
     if seconds is None or seconds < 0 or fetched_at is None:
         return None
-    return fetched_at + datetime.timedelta(seconds=seconds)
+    # Whole seconds, as the reference library counts them (the API sends fractions).
+    return fetched_at + datetime.timedelta(seconds=int(seconds))

@@ -13,7 +13,7 @@ import math
 from typing import Any, Final, TypeVar
 
 from ..models import StrEnum
-from ..utils import parse_datetime
+from ..utils import SYSTEM_TIME_ZONE, parse_datetime
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -220,7 +220,4 @@ def timezone_of(vehicle_data: Mapping[str, Any]) -> datetime.tzinfo:
     zone is used, which is where the car's owner runs this client.
     """
     zone = vehicle_data.get("timezone")
-    if isinstance(zone, datetime.tzinfo):
-        return zone
-    local = datetime.datetime.now().astimezone().tzinfo
-    return local if local is not None else datetime.UTC
+    return zone if isinstance(zone, datetime.tzinfo) else SYSTEM_TIME_ZONE

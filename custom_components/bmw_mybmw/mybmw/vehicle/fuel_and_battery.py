@@ -55,11 +55,12 @@ class ChargingState(StrEnum):
 class FuelAndBattery:
     """Fuel level, ranges and charging state of one vehicle.
 
-    ``charging_end_time`` is only set while the car is actually charging: the
-    server keeps reporting ``remainingChargingMinutes`` after charging stopped,
-    and the reference library turned that stale value into a bogus end time.
-    ``charging_start_time`` is time zone aware (the reference returned naive
-    local time).
+    ``charging_end_time`` is the fetch time plus ``remainingChargingMinutes``
+    whenever the server sends them, as in the reference library (after charging
+    stopped the server may still send a stale value; see docs/compatibility.md).
+    ``charging_start_time`` is the next occurrence of the charging window's
+    local clock time in ``account_timezone``, time zone aware (the reference
+    returned a naive time; ``charging_start_time_no_tz`` gives that form).
     """
 
     remaining_range_fuel: ValueWithUnit = _NO_VALUE
@@ -73,6 +74,14 @@ class FuelAndBattery:
     charging_end_time: datetime.datetime | None = None
     is_charger_connected: bool = False
     charging_target: int | None = None
+    account_timezone: datetime.tzinfo = datetime.UTC
+    """The zone the car's local clock times (charging window) are read in."""
+
+    @property
+    def charging_start_time_no_tz(self) -> datetime.datetime | None:
+        """:attr:`charging_start_time` as a naive wall-clock time in ``account_timezone``."""
+        start = self.charging_start_time
+        return None if start is None else start.replace(tzinfo=None)
 
     @classmethod
     def from_vehicle_data(cls, vehicle_data: Mapping[str, Any]) -> Self:
@@ -81,7 +90,7 @@ class FuelAndBattery:
         if "combustionFuelLevel" not in state and "electricChargingState" not in state:
             return cls()
         drive_train = drive_train_of(vehicle_data)
-        result = cls()
+        result = cls(account_timezone=timezone_of(vehicle_data))
         if drive_train in COMBUSTION_ENGINE_DRIVE_TRAINS:
             result._parse_fuel(get_dict(state, "combustionFuelLevel"))
         if drive_train in HV_BATTERY_DRIVE_TRAINS:
@@ -112,12 +121,11 @@ class FuelAndBattery:
             status = ChargingState.NOT_CHARGING
         self.charging_status = status
         fetched_at = fetched_at_of(vehicle_data)
-        if status is ChargingState.CHARGING:
-            self.charging_end_time = safe(
-                lambda: _end_time(fetched_at, electric.get("remainingChargingMinutes")),
-                None,
-                "charging end time",
-            )
+        self.charging_end_time = safe(
+            lambda: _end_time(fetched_at, electric.get("remainingChargingMinutes")),
+            None,
+            "charging end time",
+        )
         if status is ChargingState.WAITING_FOR_CHARGING:
             self.charging_start_time = safe(
                 lambda: _start_time(vehicle_data, fetched_at), None, "charging start time"

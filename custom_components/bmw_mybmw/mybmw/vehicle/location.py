@@ -112,12 +112,18 @@ def _region_of(vehicle_data: Mapping[str, Any]) -> Regions | None:
 
 
 def _update_timestamp(vehicle_data: Mapping[str, Any]) -> datetime.datetime | None:
-    """The newer of the state's and the profile's ``lastFetched``."""
+    """The newer of the state's and the profile's ``lastFetched``, in whole seconds.
+
+    Whole seconds, as the reference library gives them: the car's clock is not
+    more precise, and the sensor then changes only when the car reports anew.
+    """
     from_state = parse_datetime(state_of(vehicle_data).get("lastFetched"))
     from_profile = parse_datetime(as_dict(vehicle_data.get("attributes")).get("lastFetched"))
     if from_state is None or from_profile is None:
-        return from_state or from_profile
-    return max(from_state, from_profile)
+        newest = from_state or from_profile
+    else:
+        newest = max(from_state, from_profile)
+    return None if newest is None else newest.replace(microsecond=0)
 
 
 @dataclass

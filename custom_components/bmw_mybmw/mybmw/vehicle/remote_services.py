@@ -311,16 +311,20 @@ class RemoteServices:
         )
 
     async def trigger_remote_vehicle_finder(self) -> RemoteServiceStatus:
-        """Locate the vehicle; the result is stored as its newest position."""
+        """Locate the vehicle; the result is stored as its newest position.
+
+        The server gives the found position only to a caller that says where it
+        is (``account.set_observer_position``). Without one the car is still
+        located, as with the reference library, and the position arrives with
+        the next state update.
+        """
         observer = self._account.config.observer_position
-        if observer is None or observer.latitude is None or observer.longitude is None:
-            raise ValueError(
-                "The vehicle finder needs your own position: "
-                "call account.set_observer_position(latitude, longitude) first"
-            )
         async with self.command_lock, self._client() as client:
             status = await self._run(client, Services.VEHICLE_FINDER, None, None, None)
             if status.state != ExecutionState.EXECUTED or not status.event_id:
+                return status
+            if observer is None or observer.latitude is None or observer.longitude is None:
+                _LOGGER.debug("No observer position: the found position comes with the next state")
                 return status
             response = await client.post(
                 REMOTE_SERVICE_POSITION_PATH,

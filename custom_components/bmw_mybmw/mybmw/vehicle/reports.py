@@ -145,6 +145,8 @@ class CheckControlMessageReport:
 
     messages: list[CheckControlMessage] = field(default_factory=list)
     has_check_control_messages: bool = False
+    urgent_check_control_messages: str | None = None
+    """Comma-joined types of the messages above ``LOW``; ``None`` when there are none."""
 
     @classmethod
     def from_vehicle_data(cls, vehicle_data: Mapping[str, Any]) -> Self:
@@ -155,15 +157,17 @@ class CheckControlMessageReport:
                 message = parse_part(_check_control, item, none, "check-control entry")
                 if message is not None and message.state is not CheckControlStatus.OK:
                     messages.append(message)
-        urgent = any(m.state is not CheckControlStatus.LOW for m in messages)
-        return cls(messages=messages, has_check_control_messages=urgent)
+        urgent = [m.description_short for m in messages if m.state is not CheckControlStatus.LOW]
+        return cls(
+            messages=messages,
+            has_check_control_messages=bool(urgent),
+            urgent_check_control_messages=", ".join(urgent) if urgent else None,
+        )
 
     @property
     def urgent_messages(self) -> str:
-        """Comma-joined types of the messages above ``LOW``."""
-        return ", ".join(
-            m.description_short for m in self.messages if m.state is not CheckControlStatus.LOW
-        )
+        """:attr:`urgent_check_control_messages` as text (empty when there are none)."""
+        return self.urgent_check_control_messages or ""
 
 
 @dataclass

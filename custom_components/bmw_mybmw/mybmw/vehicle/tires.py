@@ -16,8 +16,8 @@ _LOGGER = logging.getLogger(__name__)
 _WEEK_RE: Final = re.compile(r"[0-9]{1,4}")
 
 
-def parse_manufacturing_week(value: Any) -> datetime.date | None:
-    """Monday of the ISO week encoded as ``WWYY`` (4021 -> 2021-10-04).
+def parse_manufacturing_week(value: Any) -> datetime.datetime | None:
+    """Monday 00:00 (naive, as the reference library) of the ISO week ``WWYY`` (4021 -> 2021-10-04).
 
     Both parts are zero-padded (``519`` is week 05 of 2019, ``4005`` week 40 of
     2005): the reference library built the year "205" from such values and its
@@ -31,10 +31,11 @@ def parse_manufacturing_week(value: Any) -> datetime.date | None:
     else:
         return None
     try:
-        return datetime.date.fromisocalendar(2000 + year, week, 1)
+        day = datetime.date.fromisocalendar(2000 + year, week, 1)
     except ValueError:
         _LOGGER.debug("Invalid tire manufacturing week")
         return None
+    return datetime.datetime(day.year, day.month, day.day)
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Tire:
     current_pressure: int | None = None
     target_pressure: int | None = None
     season: int | None = None
-    manufacturing_week: datetime.date | None = None
+    manufacturing_week: datetime.datetime | None = None
 
     @classmethod
     def from_api_entry(cls, entry: Mapping[str, Any]) -> Self:

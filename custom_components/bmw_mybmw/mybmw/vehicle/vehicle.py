@@ -69,16 +69,35 @@ class VehicleViewDirection(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-_COMBUSTION_ATTRIBUTES = ["remaining_fuel", "remaining_fuel_percent", "remaining_range_fuel"]
-_ELECTRIC_ATTRIBUTES = [
-    "charging_end_time",
+# Attribute names the reference library lists (names of its former flat vehicle
+# API, kept for code that checks them; not all are attributes of this class).
+_COMMON_DRIVE_TRAIN_ATTRIBUTES = ("remaining_range_total", "mileage")
+_ELECTRIC_ATTRIBUTES = (
+    "charging_time_remaining",
     "charging_start_time",
+    "charging_end_time",
+    "charging_time_label",
     "charging_status",
-    "charging_target",
-    "is_charger_connected",
+    "connection_status",
     "remaining_battery_percent",
     "remaining_range_electric",
-]
+    "last_charging_end_result",
+    "ac_current_limit",
+    "charging_target",
+    "charging_mode",
+    "charging_preferences",
+    "is_pre_entry_climatization_enabled",
+)
+_COMBUSTION_ATTRIBUTES = ("remaining_fuel", "remaining_range_fuel", "remaining_fuel_percent")
+_ALWAYS_AVAILABLE = ("gps_position", "vin")
+_LSC_ATTRIBUTES = (
+    "condition_based_services",
+    "check_control_messages",
+    "door_lock_state",
+    "timestamp",
+    "lids",
+    "windows",
+)
 
 
 class MyBMWVehicle:
@@ -352,33 +371,31 @@ class MyBMWVehicle:
 
     @property
     def drive_train_attributes(self) -> list[str]:
-        """Fuel/battery attributes that exist for this drive train."""
-        result = ["remaining_range_total"]
-        if self.has_combustion_drivetrain:
-            result += _COMBUSTION_ATTRIBUTES
+        """Names of the attributes that exist for this drive train (the reference's list).
+
+        Range and mileage always; the charging names for cars with a
+        high-voltage battery; the fuel names for cars with a tank. Some may
+        still be ``None`` depending on the car's state.
+        """
+        result = list(_COMMON_DRIVE_TRAIN_ATTRIBUTES)
         if self.has_electric_drivetrain:
             result += _ELECTRIC_ATTRIBUTES
+        if self.has_combustion_drivetrain:
+            result += _COMBUSTION_ATTRIBUTES
         return result
 
     @property
     def available_attributes(self) -> list[str]:
-        """Non-drive-train attributes that carry data for this vehicle."""
-        result = ["vin", "vehicle_location"]
-        if not self.is_lsc_enabled:
-            return result
-        result += [
-            "mileage",
-            "timestamp",
-            "doors_and_windows",
-            "condition_based_services",
-            "check_control_messages",
-            "headunit",
-            "climate",
-        ]
-        if self.tires is not None:
-            result.append("tires")
-        if self.charging_profile is not None:
-            result.append("charging_profile")
+        """Names of the attributes this car reports (the reference's rule).
+
+        Position and VIN always; with last-state-call support also the drive
+        train's attributes, service and check-control reports, lock state,
+        timestamp, lids and windows.
+        """
+        result = list(_ALWAYS_AVAILABLE)
+        if self.is_lsc_enabled:
+            result += self.drive_train_attributes
+            result += _LSC_ATTRIBUTES
         return result
 
     # --- services ---------------------------------------------------------
