@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import fcntl
 import importlib
 from pathlib import Path
 import subprocess
@@ -139,7 +140,11 @@ def now() -> datetime.datetime:
 
 REFERENCE_REQUIREMENTS = ("bimmer-connected==0.17.4", "respx", "Pillow", "pycryptodome")
 """What benchmarks/.venv-ref holds: the reference library and what the bundled client needs."""
-REFERENCE_VENV = Path(__file__).resolve().parent / ".venv-ref"
+# One per Python: each Home Assistant lane (Python 3.14 in the forky root, 3.13 on the host) builds
+# and runs its own.
+REFERENCE_VENV = (
+    Path(__file__).resolve().parent / f".venv-ref-{sys.version_info[0]}.{sys.version_info[1]}"
+)
 _READY_MARK = ".ready-0.17.4"
 
 
@@ -151,15 +156,19 @@ def build_reference_venv(path: Path = REFERENCE_VENV) -> Path:
     install (e.g. no network), leaving no half-built venv marked ready.
     """
     python = path / "bin" / "python"
-    if (path / _READY_MARK).exists() and python.exists():
-        return python
-    venv.EnvBuilder(clear=True, with_pip=True).create(path)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *REFERENCE_REQUIREMENTS],
-        check=True,
-        timeout=600,
-    )
-    (path / _READY_MARK).touch()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Parallel test workers may ask at once: one builds, the others wait for it.
+    with open(path.parent / f"{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (path / _READY_MARK).exists() and python.exists():
+            return python
+        venv.EnvBuilder(clear=True, with_pip=True).create(path)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *REFERENCE_REQUIREMENTS],
+            check=True,
+            timeout=600,
+        )
+        (path / _READY_MARK).touch()
     return python
 
 

@@ -1,7 +1,7 @@
 """Side by side with the reference library: the same answers give the same public attributes.
 
 bimmer_connected 0.17.4 is installed from the package registry into
-benchmarks/.venv-ref (the builder benchmarks/run uses). Both libraries then
+benchmarks/.venv-ref-<python> (the builder benchmarks/run uses). Both libraries then
 parse the shared recordings and the project's generated fleet in a subprocess
 (tests/parity/compare.py), never in this process: the Home Assistant test
 plugin blocks sockets here, and the reference must not be importable beside
@@ -54,7 +54,7 @@ def _reference_python() -> Path:
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as err:
         detail = getattr(err, "stderr", "") or str(err)
         pytest.skip(
-            "bimmer_connected 0.17.4 could not be installed into benchmarks/.venv-ref "
+            "bimmer_connected 0.17.4 could not be installed into a benchmarks/.venv-ref-* venv "
             f"(no package registry?): {detail.strip().splitlines()[-1:]}"
         )
     return Path(out.stdout.strip().splitlines()[-1])
