@@ -97,7 +97,7 @@ async def test_redundant_flags_start_disabled(
     registry = er.async_get(hass)
     for entity_id in (
         "binary_sensor.i4_edrive40_door_lock_state",
-        "binary_sensor.i4_edrive40_charging",
+        "binary_sensor.i4_edrive40_battery_charging",
     ):
         entry = registry.async_get(entity_id)
         assert entry is not None, entity_id
@@ -112,7 +112,7 @@ async def test_read_only_keeps_flags_enabled(
     """Without the lock and the switch, the flags are the only place for these facts."""
     await setup_entry(read_only_entry(config_entry))
     assert hass.states.get("binary_sensor.i4_edrive40_door_lock_state").state == STATE_OFF
-    assert hass.states.get("binary_sensor.i4_edrive40_charging").state == STATE_OFF
+    assert hass.states.get("binary_sensor.i4_edrive40_battery_charging").state == STATE_OFF
 
 
 async def test_reporting(
