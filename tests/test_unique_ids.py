@@ -19,7 +19,11 @@ from custom_components.bmw_mybmw.const import (
     DOMAIN,
 )
 from custom_components.bmw_mybmw.entity import vehicle_unique_id
-from custom_components.bmw_mybmw.migration import CURRENT_VERSION
+from custom_components.bmw_mybmw.migration import (
+    CURRENT_VERSION,
+    async_migrate_entry,
+    scoped_unique_ids,
+)
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from tests.cardata_ha import FakeBroker, wait_for_stream
 from tests.conftest import USER_AGENT_BUILD, SetupEntry
@@ -183,3 +187,29 @@ async def test_newer_entry_version_is_refused(
     await setup_entry(newer)
     assert newer.state.name == "MIGRATION_ERROR"
     assert _entities(hass, newer) == []
+
+
+async def test_migration_leaves_what_it_cannot_place(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Ids without a car's device, and ids whose new form is taken, are not touched."""
+    config_entry.add_to_hass(hass)
+    devices, entities = dr.async_get(hass), er.async_get(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=config_entry.entry_id, identifiers={(DOMAIN, EV_VIN)}
+    )
+    loose = entities.async_get_or_create(
+        "sensor", DOMAIN, f"{EV_VIN}-loose", config_entry=config_entry
+    )
+    taken = vehicle_unique_id(config_entry.entry_id, EV_VIN, "mileage")
+    entities.async_get_or_create(
+        "sensor", DOMAIN, taken, config_entry=config_entry, device_id=device.id
+    )
+    old = entities.async_get_or_create(
+        "sensor", DOMAIN, f"{EV_VIN}-mileage", config_entry=config_entry, device_id=device.id
+    )
+    assert scoped_unique_ids(hass, config_entry) == {}
+    assert await async_migrate_entry(hass, config_entry)
+    assert config_entry.version == CURRENT_VERSION
+    assert entities.async_get(loose.entity_id).unique_id == f"{EV_VIN}-loose"
+    assert entities.async_get(old.entity_id).unique_id == f"{EV_VIN}-mileage"
