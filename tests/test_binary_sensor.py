@@ -93,7 +93,7 @@ async def test_openings_follow_the_car(
 async def test_redundant_flags_start_disabled(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """The lock and the charging switch show these facts already: the flags start disabled."""
+    """The lock and the charging status sensor show these facts already: flags start disabled."""
     registry = er.async_get(hass)
     for entity_id in (
         "binary_sensor.i4_edrive40_door_lock_state",
@@ -103,16 +103,15 @@ async def test_redundant_flags_start_disabled(
         assert entry is not None, entity_id
         assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert hass.states.get("lock.i4_edrive40_lock") is not None
-    assert hass.states.get("switch.i4_edrive40_charging") is not None
+    assert hass.states.get("sensor.i4_edrive40_charging_status") is not None
 
 
-async def test_read_only_keeps_flags_enabled(
+async def test_read_only_keeps_lock_flag_enabled(
     hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
 ) -> None:
-    """Without the lock and the switch, the flags are the only place for these facts."""
+    """Without the lock, the flag is the only place for the lock state."""
     await setup_entry(read_only_entry(config_entry))
     assert hass.states.get("binary_sensor.i4_edrive40_door_lock_state").state == STATE_OFF
-    assert hass.states.get("binary_sensor.i4_edrive40_battery_charging").state == STATE_OFF
 
 
 async def test_reporting(

@@ -55,16 +55,6 @@ def _has_lock(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
     )
 
 
-def _has_charging_switch(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
-    """The charging switch exists (switch.py's rule): it is on exactly while charging."""
-    return (
-        not coordinator.read_only
-        and vehicle.has_electric_drivetrain
-        and vehicle.is_remote_charge_start_enabled
-        and vehicle.is_remote_charge_stop_enabled
-    )
-
-
 LidFinder = Callable[[MyBMWVehicle], Lid | None]
 
 
@@ -234,9 +224,10 @@ BINARY_SENSOR_TYPES: tuple[MyBMWBinarySensorEntityDescription, ...] = (
         key="charging_status",
         translation_key="charging_status",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        # The "Charging status" sensor says the same and more (plugged in, complete, ...).
+        entity_registry_enabled_default=False,
         value_fn=lambda v: v.fuel_and_battery.charging_status is ChargingState.CHARGING,
         exists_fn=_is_ev,
-        redundant_fn=_has_charging_switch,
     ),
     MyBMWBinarySensorEntityDescription(
         key="connection_status",
