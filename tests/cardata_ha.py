@@ -180,7 +180,17 @@ async def wait_for_stream(hass: HomeAssistant, broker: FakeBroker) -> FakeMqtt:
 
 
 def entity_id(hass: HomeAssistant, domain: str, unique_id: str) -> str:
-    """The entity id registered for a unique id."""
-    found = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
+    """The entity id registered for a unique id, with or without its entry's prefix."""
+    registry = er.async_get(hass)
+    found = registry.async_get_entity_id(domain, DOMAIN, unique_id)
+    if found is None:
+        found = next(
+            (
+                e.entity_id
+                for e in registry.entities.values()
+                if e.domain == domain and e.unique_id == f"{e.config_entry_id}-{unique_id}"
+            ),
+            None,
+        )
     assert found is not None, unique_id
     return found

@@ -95,6 +95,8 @@ def config_entry(tokens: dict[str, Any]) -> MockConfigEntry:
     """A rest_of_world entry as the config flow stores it (no password)."""
     return MockConfigEntry(
         domain=DOMAIN,
+        # Fixed, because vehicle unique ids contain it and snapshots record them.
+        entry_id="01JBMWTESTENTRY00000000000",
         title=DEMO_USERNAME,
         unique_id=f"rest_of_world-{DEMO_USERNAME}",
         data={

@@ -109,10 +109,13 @@ def entity_ids(hass: HomeAssistant, entry: MockConfigEntry, domain: str) -> list
 
 
 def unique_ids(hass: HomeAssistant, entry: MockConfigEntry, domain: str) -> set[str]:
-    """Unique ids of one platform registered for the entry."""
+    """Unique ids of one platform registered for the entry, without the entry's own prefix.
+
+    Vehicle entities are ``{entry_id}-{vin}-{key}``; tests name them ``{vin}-{key}``.
+    """
     registry = er.async_get(hass)
     return {
-        e.unique_id
+        e.unique_id.removeprefix(f"{entry.entry_id}-")
         for e in er.async_entries_for_config_entry(registry, entry.entry_id)
         if e.domain == domain
     }

@@ -158,7 +158,8 @@ async def test_no_command_entities(hass: HomeAssistant, cardata_setup: MockConfi
     assert not [e for e in entries if e.unique_id.endswith("command_progress")]
     images = [e.unique_id for e in entries if e.domain == "image"]
     assert sorted(images) == sorted(
-        f"{vin}-image_front_side" for vin in coordinator_of(cardata_setup).data
+        f"{cardata_setup.entry_id}-{vin}-image_front_side"
+        for vin in coordinator_of(cardata_setup).data
     )
 
 

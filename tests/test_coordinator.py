@@ -214,9 +214,9 @@ async def test_fleet_changes_without_reload(
     assert init_integration.state is ConfigEntryState.LOADED
 
     assert devices.async_get_device(identifiers={(DOMAIN, gone)}) is None
-    assert not [e for e in entities.entities.values() if e.unique_id.startswith(gone)]
+    assert not [e for e in entities.entities.values() if f"-{gone}-" in e.unique_id]
     assert devices.async_get_device(identifiers={(DOMAIN, new_spec.vin)}) is not None
-    assert [e for e in entities.entities.values() if e.unique_id.startswith(new_spec.vin)]
+    assert [e for e in entities.entities.values() if f"-{new_spec.vin}-" in e.unique_id]
 
     # The next poll is a normal one again.
     cloud.reset_requests()

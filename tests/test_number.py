@@ -27,6 +27,7 @@ async def _set(hass: HomeAssistant, value: float) -> None:
     await call_service(hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, TARGET, {ATTR_VALUE: value})
 
 
+@pytest.mark.usefixtures("all_entities_enabled")
 async def test_set_target_soc(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
@@ -40,16 +41,37 @@ async def test_set_target_soc(
     assert hass.states.get("sensor.i4_edrive40_charging_target").state == "70"
 
 
+@pytest.mark.parametrize(("value", "lower", "upper"), [(72, "70", "75"), (80.7, "80", "85")])
 async def test_invalid_target_soc(
-    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: MyBMWCloud,
+    value: float,
+    lower: str,
+    upper: str,
 ) -> None:
-    """A value off the 5 % grid is refused before anything is sent."""
+    """A value off the 5 % grid is refused before anything is sent, never cut and shown."""
     with pytest.raises(ServiceValidationError) as err:
-        await _set(hass, 72)
+        await _set(hass, value)
     assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "command_invalid"
+    assert err.value.translation_key == "value_off_step"
+    assert err.value.translation_placeholders == {
+        "value": f"{value:g}",
+        "step": "5",
+        "lower": lower,
+        "upper": upper,
+    }
     assert cloud.requests_for("charging-settings") == []
     assert hass.states.get(TARGET).state == "80"
+
+
+async def test_whole_value_as_float_is_sent_and_shown_whole(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """65.0 from a template is on the grid: sent as 65 and shown as what was sent."""
+    await _set(hass, 65.0)
+    assert [r.json()["chargingTarget"] for r in cloud.requests_for("charging-settings")] == [65]
+    assert hass.states.get(TARGET).state == "65"
 
 
 async def test_rejected_target_soc(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -95,11 +95,12 @@ async def test_values_follow_refresh(
     assert hass.states.get("sensor.i4_edrive40_charging_status").state == STATE_UNKNOWN
 
 
+@pytest.mark.usefixtures("all_entities_enabled")
 async def test_check_control_and_service_sensors(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The message list and the next service are readable as entities."""
-    state = hass.states.get("sensor.x3_xdrive30e_check_control_messages")
+    state = hass.states.get("sensor.x3_xdrive30e_check_control_message_count")
     assert state.state == "2"
     assert state.attributes["messages"] == [
         {"type": "tire_pressure", "severity": "low", "description": None},
@@ -185,3 +186,79 @@ async def test_missing_blocks_degrade_to_unknown(
         "friendly_name": "i4 eDrive40 Preferred charging window"
     }
     assert hass.states.get("select.i4_edrive40_ac_charging_limit").state == STATE_UNKNOWN
+
+
+async def test_timers_and_window_say_off(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """An inactive timer reads "off", not its stored 07:00; an active one its departure time."""
+    timers = sorted(
+        e
+        for e in entity_ids(hass, init_integration, "sensor")
+        if e.startswith("sensor.i4_edrive40_departure_timer")
+    )
+    assert len(timers) == 4
+    assert {hass.states.get(e).state for e in timers} == {"off"}
+    first = hass.states.get(timers[0])
+    assert first.attributes["active"] is False
+    assert first.attributes["departure_time"] == "07:00"
+    # No charging window chosen: "off", not "00:00-00:00".
+    assert hass.states.get("sensor.i4_edrive40_preferred_charging_window").state == "off"
+
+    cloud.vehicle(EV_VIN).st["chargingProfile"]["departureTimes"][0]["action"] = "ACTIVATE"
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(timers[0]).state == "07:00"
+    assert hass.states.get(timers[1]).state == "off"
+
+
+async def test_remaining_charging_time(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """Minutes left while charging; the server's stale value after charging is not shown."""
+    entity_id = "sensor.i4_edrive40_remaining_charging_time"
+    electric = cloud.vehicle(EV_VIN).st["electricChargingState"]
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN
+    electric.update(chargingStatus="CHARGING", chargingLevelPercent=50, chargingTarget=80)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get(entity_id)
+    # The simulated car works the minutes out from level, target and charging rate.
+    assert electric["remainingChargingMinutes"] > 0
+    assert state.state == str(electric["remainingChargingMinutes"])
+    assert state.attributes["unit_of_measurement"] == "min"
+    assert state.attributes["device_class"] == "duration"
+    electric.update(chargingStatus="FINISHED_NOT_FULL", remainingChargingMinutes=40)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN
+
+
+async def test_command_progress_starts_idle(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Before the first command the progress sensor says so instead of "unknown"."""
+    assert hass.states.get("sensor.i4_edrive40_remote_command").state == "idle"
+
+
+async def test_redundant_sensors_start_disabled(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The target SoC number shows the charging target; the check-control flag the messages."""
+    registry = er.async_get(hass)
+    for entity_id in (
+        "sensor.i4_edrive40_charging_target",
+        "sensor.i4_edrive40_check_control_message_count",
+    ):
+        entry = registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("number.i4_edrive40_target_soc") is not None
+
+
+async def test_read_only_keeps_charging_target(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Without the number (read-only), the sensor is the only place for the target."""
+    await setup_entry(read_only_entry(config_entry))
+    assert hass.states.get("sensor.i4_edrive40_charging_target").state == "80"

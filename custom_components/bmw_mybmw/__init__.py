@@ -35,6 +35,7 @@ from .const import (
     PLATFORMS,
 )
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator, budget_store
+from .migration import async_migrate_entry as async_migrate_entry
 from .mybmw.account import MyBMWAccount
 from .mybmw.api.regions import get_region_from_name
 from .mybmw.models import GPSPosition

@@ -9,7 +9,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -24,6 +24,29 @@ class MyBMWButtonEntityDescription(ButtonEntityDescription):
     service: str
     press_fn: Callable[[RemoteServices], Awaitable[RemoteServiceStatus]]
     exists_fn: Callable[[MyBMWVehicle], bool]
+    # True when another entity of the car does the same: then disabled by default.
+    redundant_fn: Callable[[MyBMWCoordinator, MyBMWVehicle], bool] | None = None
+
+
+def _has_climate_switch(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
+    """The climate switch exists (switch.py's rule) and starts and stops the same."""
+    return vehicle.is_remote_climate_start_enabled and vehicle.is_remote_climate_stop_enabled
+
+
+def _takes_commands(vehicle: MyBMWVehicle) -> bool:
+    """The finder is sent whatever ``vehicleFinder`` says (mybmw-api.md: informational).
+
+    Cars that report no position (F31, I01 in the recordings) answer it like
+    any other command, so every car that accepts remote commands gets the button.
+    """
+    return vehicle.is_vehicle_tracking_enabled or any(
+        (
+            vehicle.is_remote_lock_enabled,
+            vehicle.is_remote_unlock_enabled,
+            vehicle.is_remote_lights_enabled,
+            vehicle.is_remote_horn_enabled,
+        )
+    )
 
 
 BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
@@ -47,6 +70,7 @@ BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
         service="climate_now",
         press_fn=lambda remote: remote.trigger_remote_air_conditioning(),
         exists_fn=lambda v: v.is_remote_climate_start_enabled,
+        redundant_fn=_has_climate_switch,
     ),
     MyBMWButtonEntityDescription(
         key="deactivate_air_conditioning",
@@ -54,13 +78,14 @@ BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
         service="climate_now",
         press_fn=lambda remote: remote.trigger_remote_air_conditioning_stop(),
         exists_fn=lambda v: v.is_remote_climate_stop_enabled,
+        redundant_fn=_has_climate_switch,
     ),
     MyBMWButtonEntityDescription(
         key="find_vehicle",
         translation_key="find_vehicle",
         service="vehicle_finder",
         press_fn=lambda remote: remote.trigger_remote_vehicle_finder(),
-        exists_fn=lambda v: v.is_vehicle_tracking_enabled,
+        exists_fn=_takes_commands,
     ),
 )
 
@@ -80,6 +105,17 @@ class MyBMWButton(MyBMWEntity, ButtonEntity):
     """Sends one remote command per press."""
 
     entity_description: MyBMWButtonEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MyBMWCoordinator,
+        vehicle: MyBMWVehicle,
+        description: MyBMWButtonEntityDescription,
+    ) -> None:
+        """Start disabled where another entity of the car does the same."""
+        super().__init__(coordinator, vehicle, description)
+        if description.redundant_fn is not None and description.redundant_fn(coordinator, vehicle):
+            self._attr_entity_registry_enabled_default = False
 
     async def async_press(self) -> None:
         """Send the command and wait for the car's answer (errors are raised translated)."""

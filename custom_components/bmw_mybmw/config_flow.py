@@ -71,6 +71,7 @@ from .mybmw.models import (
     MyBMWQuotaError,
 )
 from .refresh_planner import DEFAULT_DAILY_BUDGET, MAX_DAILY_BUDGET, MIN_DAILY_BUDGET
+from .region_default import region_for_country
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _REGION = SelectSelector(
@@ -154,7 +155,7 @@ def _cardata_error(err: Exception) -> str:
 class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a MyBMW account: credentials, then a captcha for na/row, then one login."""
 
-    VERSION = 1
+    VERSION = 2  # 2: vehicle entity unique ids per entry (migration.py)
 
     def __init__(self) -> None:
         """Start with nothing; the steps collect username, password, region and build."""
@@ -329,7 +330,8 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @callback
     def _async_show_user_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        suggested = {k: v for k, v in self._data.items() if k in (CONF_USERNAME, CONF_REGION)}
+        suggested = {CONF_REGION: region_for_country(self.hass.config.country)}
+        suggested |= {k: v for k, v in self._data.items() if k in (CONF_USERNAME, CONF_REGION)}
         return self.async_show_form(
             step_id=BACKEND_MYBMW,
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, suggested),

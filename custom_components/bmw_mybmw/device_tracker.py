@@ -1,4 +1,4 @@
-"""GPS position of each vehicle that reports one."""
+"""GPS position of every vehicle: a primary entity, unknown until the car reports a position."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from homeassistant.components.device_tracker.config_entry import (
     TrackerEntity,
     TrackerEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .cardata import CarDataVehicle
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities
 from .mybmw.vehicle import MyBMWVehicle
@@ -23,9 +23,8 @@ TRACKER = TrackerEntityDescription(key="car", translation_key="car", name=None)
 
 
 def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    # CarData has no vehicle finder: the car streams its position whenever it reports.
-    if not (vehicle.is_vehicle_tracking_enabled or isinstance(vehicle, CarDataVehicle)):
-        return []
+    # Every car: one that reports no position yet (vehicleFinder off, no state position)
+    # gets one from the finder or a later report, and the tracker must be there then.
     return [MyBMWDeviceTracker(coordinator, vehicle, TRACKER)]
 
 
@@ -34,12 +33,21 @@ async def async_setup_entry(
     entry: MyBMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a tracker for every vehicle with tracking enabled."""
+    """Add a tracker for every vehicle, including vehicles that appear later."""
     async_add_vehicle_entities(entry, async_add_entities, _build)
 
 
 class MyBMWDeviceTracker(MyBMWEntity, TrackerEntity):
-    """The vehicle's last reported position; named after the vehicle itself."""
+    """The vehicle's last reported position; named after the vehicle itself.
+
+    Trackers default to diagnostic; the car's position is a headline value, so
+    this one is primary and shows on the default dashboard.
+    """
+
+    @property
+    def entity_category(self) -> EntityCategory | None:
+        """No category: the tracker platform's diagnostic default would hide it."""
+        return None
 
     @callback
     def _update_attrs(self) -> None:
@@ -47,4 +55,7 @@ class MyBMWDeviceTracker(MyBMWEntity, TrackerEntity):
         position = location.location
         self._attr_latitude = position.latitude if position else None
         self._attr_longitude = position.longitude if position else None
-        self._attr_extra_state_attributes = {"direction": location.heading}
+        self._attr_extra_state_attributes = {
+            "direction": location.heading,
+            "tracking_enabled": self.vehicle.is_vehicle_tracking_enabled,
+        }

@@ -20,8 +20,22 @@ from .mybmw.vehicle.remote_services import ExecutionState, RemoteServices, Remot
 BRAND_NAMES: dict[str, str] = {"bmw": "BMW", "mini": "MINI", "toyota": "Toyota"}
 
 
+def vehicle_unique_id(entry_id: str, vin: str, key: str) -> str:
+    """The unique id of one vehicle entity of one config entry.
+
+    A car can be in several entries (MyBMW and CarData, two family accounts,
+    two regions). They share the car's device, and each keeps its own entities:
+    the entry id makes them distinct. Entries of version 1 used ``{vin}-{key}``;
+    ``migration.py`` rewrites those in place, so entity ids and history stay.
+    """
+    return f"{entry_id}-{vin}-{key}"
+
+
 def device_info(vehicle: MyBMWVehicle) -> DeviceInfo:
-    """Describe one vehicle as a Home Assistant device keyed by its VIN."""
+    """Describe one vehicle as a Home Assistant device keyed by its VIN.
+
+    Keyed by the VIN alone, so every entry that has the car adds to one device.
+    """
     brand = str(vehicle.brand).lower()
     headunit = getattr(vehicle, "headunit", None)
     return DeviceInfo(
@@ -49,7 +63,9 @@ class MyBMWEntity(CoordinatorEntity[MyBMWCoordinator]):
         super().__init__(coordinator)
         self.vin = vehicle.vin
         self.entity_description = description
-        self._attr_unique_id = f"{vehicle.vin}-{description.key}"
+        self._attr_unique_id = vehicle_unique_id(
+            coordinator.config_entry.entry_id, vehicle.vin, description.key
+        )
         self._attr_device_info = device_info(vehicle)
         self._update_attrs()
 

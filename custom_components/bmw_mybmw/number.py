@@ -13,8 +13,10 @@ from homeassistant.components.number import (
 )
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN
 from .coordinator import MyBMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
@@ -47,7 +49,9 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
         value_fn=lambda v: v.fuel_and_battery.charging_target,
         exists_fn=lambda v: v.has_electric_drivetrain and v.is_remote_set_target_soc_enabled,
         service="charging_settings",
-        set_fn=lambda remote, value: remote.trigger_charging_settings_update(target_soc=int(value)),
+        set_fn=lambda remote, value: remote.trigger_charging_settings_update(
+            target_soc=round(value)
+        ),
     ),
 )
 
@@ -73,11 +77,30 @@ class MyBMWNumber(MyBMWEntity, NumberEntity):
         self._attr_native_value = self.entity_description.value_fn(self.vehicle)
 
     async def async_set_native_value(self, value: float) -> None:
-        """Send the new value; show it once the car confirms."""
+        """Send the new value; show it once the car confirms.
+
+        Home Assistant checks only the range; a value off the step (80.7) would be
+        cut to what the API takes and then shown wrongly, so it is refused.
+        """
         description = self.entity_description
+        step, low = self.native_step or 1.0, self.native_min_value
+        steps = (value - low) / step
+        if abs(steps - round(steps)) > 1e-6:
+            lower = low + step * int(steps)
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="value_off_step",
+                translation_placeholders={
+                    "value": f"{value:g}",
+                    "step": f"{step:g}",
+                    "lower": f"{lower:g}",
+                    "upper": f"{lower + step:g}",
+                },
+            )
+        sent = round(value)
         if await self._async_run_command(
-            description.service, lambda remote: description.set_fn(remote, value)
+            description.service, lambda remote: description.set_fn(remote, sent)
         ):
-            # Whole numbers as the car reports them (70, not 70.0).
-            self._attr_native_value = int(value) if value.is_integer() else value
+            # What was sent, as the car reports it (70, not 70.0).
+            self._attr_native_value = sent
             self.async_write_ha_state()

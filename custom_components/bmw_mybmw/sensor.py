@@ -20,6 +20,7 @@ from homeassistant.const import (
     UnitOfElectricCurrent,
     UnitOfLength,
     UnitOfPressure,
+    UnitOfTime,
     UnitOfVolume,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -32,6 +33,8 @@ from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
 from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
+from .mybmw.vehicle.const import get_dict, get_number, state_of
+from .mybmw.vehicle.fuel_and_battery import ChargingState
 from .telematics import async_add_telematics_entities
 
 PARALLEL_UPDATES = 0
@@ -52,6 +55,7 @@ CHARGING_STATUS_OPTIONS = [
 ]
 CLIMATE_STATUS_OPTIONS = ["cooling", "heating", "inactive", "standby", "ventilation"]
 COMMAND_STATE_OPTIONS = [
+    "idle",
     "initiated",
     "pending",
     "delivered",
@@ -61,6 +65,8 @@ COMMAND_STATE_OPTIONS = [
     "unknown",
 ]
 TIRES = ("front_left", "front_right", "rear_left", "rear_right")
+# The state of a departure timer or charging window that is switched off.
+STATE_OFF = "off"
 
 SensorValue = StateType | datetime.date | datetime.datetime
 
@@ -72,6 +78,8 @@ class MyBMWSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[MyBMWVehicle], SensorValue]
     exists_fn: Callable[[MyBMWVehicle], bool] = lambda vehicle: vehicle.is_lsc_enabled
     attr_fn: Callable[[MyBMWVehicle], Mapping[str, Any]] | None = None
+    # True when another entity of the car shows the same fact: then disabled by default.
+    redundant_fn: Callable[[MyBMWCoordinator, MyBMWVehicle], bool] | None = None
 
 
 def _is_ev(vehicle: MyBMWVehicle) -> bool:
@@ -84,6 +92,24 @@ def _is_combustion(vehicle: MyBMWVehicle) -> bool:
 
 def _has_charging_profile(vehicle: MyBMWVehicle) -> bool:
     return _is_ev(vehicle) and vehicle.charging_profile is not None
+
+
+def _has_target_soc_number(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
+    """The target SoC number exists (number.py's rule) and shows the same value."""
+    return (
+        not coordinator.read_only
+        and vehicle.has_electric_drivetrain
+        and vehicle.is_remote_set_target_soc_enabled
+    )
+
+
+def _charging_minutes_left(vehicle: MyBMWVehicle) -> StateType:
+    """What the car reports while charging; the server keeps a stale value after it stops."""
+    if vehicle.fuel_and_battery.charging_status is not ChargingState.CHARGING:
+        return None
+    electric = get_dict(state_of(vehicle.data), "electricChargingState")
+    minutes = get_number(electric, "remainingChargingMinutes")
+    return None if minutes is None or minutes < 0 else round(minutes)
 
 
 def _hhmm(value: datetime.time | None) -> str | None:
@@ -120,11 +146,16 @@ def _check_control_messages(vehicle: MyBMWVehicle) -> dict[str, Any]:
 
 
 def _charging_window(vehicle: MyBMWVehicle) -> str | None:
+    """``off`` unless the car charges in its window; then the window, e.g. ``22:00-06:00``."""
     profile = vehicle.charging_profile
     if profile is None:
         return None
     window = profile.preferred_charging_window
-    return f"{_hhmm(window.start_time)}-{_hhmm(window.end_time)}"
+    start, end = _hhmm(window.start_time), _hhmm(window.end_time)
+    in_use = enum_state(profile.charging_preferences) == "charging_window"
+    if not in_use or start is None or end is None or start == end:
+        return STATE_OFF
+    return f"{start}-{end}"
 
 
 def _charging_window_attrs(vehicle: MyBMWVehicle) -> dict[str, Any]:
@@ -203,6 +234,15 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         translation_key="charging_target",
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda v: v.fuel_and_battery.charging_target,
+        exists_fn=_is_ev,
+        redundant_fn=_has_target_soc_number,
+    ),
+    MyBMWSensorEntityDescription(
+        key="charging_time_remaining",
+        translation_key="charging_time_remaining",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=_charging_minutes_left,
         exists_fn=_is_ev,
     ),
     MyBMWSensorEntityDescription(
@@ -300,6 +340,8 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
     MyBMWSensorEntityDescription(
         key="check_control_messages",
         translation_key="check_control_messages",
+        # The binary sensor of the same name flags the messages that matter.
+        entity_registry_enabled_default=False,
         value_fn=lambda v: len(v.check_control_messages.messages),
         attr_fn=_check_control_messages,
     ),
@@ -335,8 +377,13 @@ def _departure_timer_descriptions(
             return timers[i] if i < len(timers) else None
 
         def _value(v: MyBMWVehicle, timer: Callable[[MyBMWVehicle], Any] = _timer) -> StateType:
+            """``off`` while the timer is not active, else its departure time."""
             found = timer(v)
-            return None if found is None else _hhmm(found.start_time)
+            if found is None:
+                return None
+            if str(found.action).upper() != "ACTIVATE":
+                return STATE_OFF
+            return _hhmm(found.start_time)
 
         def _attrs(
             v: MyBMWVehicle, timer: Callable[[MyBMWVehicle], Any] = _timer
@@ -347,6 +394,7 @@ def _departure_timer_descriptions(
             return {
                 "timer_id": found.timer_id,
                 "active": str(found.action).upper() == "ACTIVATE",
+                "departure_time": _hhmm(found.start_time),
                 "weekdays": [str(day).lower() for day in found.weekdays],
             }
 
@@ -433,6 +481,17 @@ class MyBMWSensor(MyBMWEntity, SensorEntity):
 
     entity_description: MyBMWSensorEntityDescription
 
+    def __init__(
+        self,
+        coordinator: MyBMWCoordinator,
+        vehicle: MyBMWVehicle,
+        description: MyBMWSensorEntityDescription,
+    ) -> None:
+        """Start disabled where another entity of the car shows the same fact."""
+        super().__init__(coordinator, vehicle, description)
+        if description.redundant_fn is not None and description.redundant_fn(coordinator, vehicle):
+            self._attr_entity_registry_enabled_default = False
+
     @callback
     def _update_attrs(self) -> None:
         vehicle = self.vehicle
@@ -448,7 +507,8 @@ class MyBMWCommandProgressSensor(MyBMWEntity, SensorEntity):
     def _update_attrs(self) -> None:
         progress = self.coordinator.command_progress.get(self.vin)
         if progress is None:
-            self._attr_native_value = None
+            # Nothing sent since start-up: say so rather than "unknown".
+            self._attr_native_value = "idle"
             self._attr_extra_state_attributes = {}
             return
         state = progress.state if progress.state in COMMAND_STATE_OPTIONS else "unknown"

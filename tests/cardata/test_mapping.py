@@ -144,11 +144,14 @@ def test_fleet_vehicle_matches_mybmw_models(spec: fleet.VehicleSpec) -> None:
         "charging_target",
     ):
         assert getattr(ours, field) == getattr(theirs, field), field
-    # CarData has no PLUGGED_IN; its INVALID hvStatus means "no value", not "not charging".
+    # CarData has no PLUGGED_IN; its INVALID hvStatus means "no value": not charging when
+    # unplugged, unknown while a plug is in.
     if spec.charging_status not in ("PLUGGED_IN", "INVALID"):
         assert ours.charging_status == theirs.charging_status
     elif spec.charging_status == "INVALID":
-        assert ours.charging_status is None
+        electric = theirs.charging_status is not None
+        unplugged = ChargingState.NOT_CHARGING if electric and not spec.charger_connected else None
+        assert ours.charging_status is unplugged
     if not spec.lsc:
         return
     assert cardata.mileage == mybmw.mileage
@@ -337,6 +340,17 @@ def test_charging_status_newest_descriptor_and_end_time() -> None:
     values[d.HV_STATUS] = reading("MANUAL_SELECTION", at=NOW)  # not a charging state
     values[d.CHARGING_STATUS] = reading("AUTOMATIC_SELECTION", at=NOW)
     assert create_vehicle(state_with(values), now=NOW).fuel_and_battery.charging_status is None
+
+
+@pytest.mark.parametrize(
+    ("plug", "expected"),
+    [("DISCONNECTED", ChargingState.NOT_CHARGING), ("CONNECTED", None), ("INVALID", None)],
+)
+def test_invalid_hv_status(plug: str, expected: ChargingState | None) -> None:
+    """hvStatus INVALID ("no value") reads as not charging only when no plug is in."""
+    values = {d.HV_STATUS: reading("INVALID", at=NOW), d.PLUG_STATUS: plug}
+    fuel = create_vehicle(state_with(values), now=NOW).fuel_and_battery
+    assert fuel.charging_status is expected
 
 
 @pytest.mark.parametrize(

@@ -362,7 +362,12 @@ class CarDataVehicleState:
             if reading is not None and token in table:
                 stamp = reading.timestamp or datetime.min.replace(tzinfo=UTC)
                 candidates.append((stamp, -order, table[token]))
-        return max(candidates)[2] if candidates else None
+        if candidates:
+            return max(candidates)[2]
+        # hvStatus INVALID is "no value"; without a plug in, that can only mean not charging.
+        hv_status = self.values.get(d.HV_STATUS)
+        invalid = hv_status is not None and str(hv_status.value).strip().upper() == "INVALID"
+        return "NOT_CHARGING" if invalid and self._plugged() is False else None
 
     def _fuel(self, drive_train: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
