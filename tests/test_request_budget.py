@@ -296,7 +296,7 @@ async def test_spent_budget_keeps_data_and_waits_for_the_reset(
     assert planner.used == len(cloud.requests)
 
     # The user's own refresh may use the reserve, but not more.
-    for _ in range(planner.budget - planner.used):
+    for _ in range(planner.limit - planner.used):
         planner.record_request()
     with pytest.raises(HomeAssistantError) as exc:
         await coordinator.async_refresh_vehicle(EV_VIN)
@@ -499,7 +499,7 @@ async def test_options_budget_applies_without_reload(
     # Same coordinator, no new login: only the plan changed.
     assert init_integration.runtime_data is coordinator
     assert cloud.requests == []
-    assert coordinator.planner.budget == 60
+    assert coordinator.planner.limit == 60
     state = hass.states.get(account_entity(hass, init_integration, "api_requests_today").entity_id)
     assert state.attributes["budget"] == 60
 
@@ -520,7 +520,7 @@ async def test_budget_from_options_is_used(
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(config_entry, options={CONF_DAILY_REQUEST_BUDGET: 250})
     await setup_entry(config_entry)
-    assert coordinator_of(config_entry).planner.budget == 250
+    assert coordinator_of(config_entry).planner.limit == 250
     assert coordinator_of(config_entry).planner.reserve == reserve_for(250)
 
 

@@ -12,10 +12,10 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import ACCOUNT_DEVICE_PREFIX, DOMAIN
-from .coordinator import MyBMWCoordinator
+from .contract import BMWCoordinator
 
 
-def account_device_info(coordinator: MyBMWCoordinator) -> DeviceInfo:
+def account_device_info(coordinator: BMWCoordinator) -> DeviceInfo:
     """The account as a service device, keyed by the entry (VINs key the cars)."""
     entry = coordinator.config_entry
     return DeviceInfo(
@@ -27,12 +27,12 @@ def account_device_info(coordinator: MyBMWCoordinator) -> DeviceInfo:
     )
 
 
-class MyBMWAccountEntity(CoordinatorEntity[MyBMWCoordinator]):
+class MyBMWAccountEntity(CoordinatorEntity[BMWCoordinator]):
     """An entity of the account; it stays available while polling is paused on purpose."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: MyBMWCoordinator, description: EntityDescription) -> None:
+    def __init__(self, coordinator: BMWCoordinator, description: EntityDescription) -> None:
         """Key the entity by the account's unique id, which names region and user."""
         super().__init__(coordinator)
         self.entity_description = description

@@ -14,16 +14,13 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
-from .mybmw.vehicle.doors_windows import LockState
 from .mybmw.vehicle.fuel_and_battery import ChargingState
+from .values import is_ev as _is_ev, is_locked
 
 PARALLEL_UPDATES = 0
-
-# Check-control severities that do not warrant a problem flag.
-_INFO_SEVERITIES = frozenset({"low", "ok"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,19 +32,13 @@ class MyBMWBinarySensorEntityDescription(BinarySensorEntityDescription):
     attr_fn: Callable[[MyBMWVehicle], Mapping[str, Any]] | None = None
 
 
-def _is_ev(vehicle: MyBMWVehicle) -> bool:
-    return vehicle.is_lsc_enabled and vehicle.has_electric_drivetrain
-
-
 def _openings(items: Iterable[Any]) -> dict[str, Any]:
     return {item.name: enum_state(item.state) for item in items}
 
 
 def _door_lock_open(vehicle: MyBMWVehicle) -> bool | None:
-    state = vehicle.doors_and_windows.door_lock_state
-    if state in (None, LockState.UNKNOWN):
-        return None
-    return state not in (LockState.LOCKED, LockState.SECURED)
+    locked = is_locked(vehicle.doors_and_windows.door_lock_state)
+    return None if locked is None else not locked
 
 
 def _service_attrs(vehicle: MyBMWVehicle) -> dict[str, Any]:
@@ -133,7 +124,7 @@ BINARY_SENSOR_TYPES: tuple[MyBMWBinarySensorEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every vehicle, including vehicles that appear later."""

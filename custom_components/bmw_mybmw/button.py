@@ -9,7 +9,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -67,7 +67,7 @@ BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the command buttons each vehicle's capabilities allow."""

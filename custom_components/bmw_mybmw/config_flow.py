@@ -10,6 +10,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -31,6 +32,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .backends import is_cardata
 from .cardata import CarDataAuth, CarDataTokens, DeviceCode
 from .cardata.endpoints import endpoints_from_env
 from .cardata.exceptions import (
@@ -59,7 +61,7 @@ from .const import (
     REGION_CHINA,
     REGIONS,
 )
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .mybmw.api.authentication import LoginTransport, MyBMWAuthentication
 from .mybmw.api.regions import CAPTCHA_URLS, get_region_from_name
 from .mybmw.api.utils import generate_user_agent_build
@@ -137,10 +139,6 @@ def _cardata_unique_id(gcid: str) -> str:
     return f"cardata-{gcid}"
 
 
-def _is_cardata(entry: ConfigEntry) -> bool:
-    return entry.data.get(CONF_BACKEND) == BACKEND_CARDATA
-
-
 def cardata_auth(hass: HomeAssistant, client_id: str) -> CarDataAuth:
     """The login object of one device-code round (tests replace its clock and sleep)."""
     base_url = endpoints_from_env().auth_base_url  # loopback simulator override, if set
@@ -168,7 +166,7 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: MyBMWConfigEntry) -> MyBMWOptionsFlow:
+    def async_get_options_flow(config_entry: BMWConfigEntry) -> MyBMWOptionsFlow:
         """Return the options flow."""
         return MyBMWOptionsFlow()
 
@@ -176,7 +174,7 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
         """CarData entries have no options (no commands, BMW's fixed request limit)."""
-        return not _is_cardata(config_entry)
+        return not is_cardata(config_entry.data)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which BMW service to connect to."""
@@ -221,7 +219,7 @@ class MyBMWConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the region or password of an existing account."""
         entry = self._get_reconfigure_entry()
-        if _is_cardata(entry):
+        if is_cardata(entry.data):
             return await self.async_step_cardata_reconfigure()
         if user_input is not None:
             region = user_input[CONF_REGION]
@@ -492,10 +490,25 @@ class MyBMWOptionsFlow(OptionsFlow):
             if CONF_DAILY_REQUEST_BUDGET in user_input:
                 # The number selector answers floats; the planner counts whole requests.
                 user_input[CONF_DAILY_REQUEST_BUDGET] = int(user_input[CONF_DAILY_REQUEST_BUDGET])
-            return self.async_create_entry(data={**self.config_entry.options, **user_input})
+            entry = self.config_entry
+            options = {**entry.options, **user_input}
+            if _without_budget(options) != _without_budget(dict(entry.options)):
+                # Read-only mode changes which entities exist: reload to apply.
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            elif CONF_DAILY_REQUEST_BUDGET in options and entry.state is ConfigEntryState.LOADED:
+                # A new daily budget alone is applied in place: a reload would cost a login.
+                entry.runtime_data.async_set_budget(int(options[CONF_DAILY_REQUEST_BUDGET]))
+            return self.async_create_entry(data=options)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 OPTIONS_SCHEMA, self.config_entry.options
             ),
         )
+
+
+def _without_budget(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that need a reload; read-only off is the same as not set."""
+    rest = {k: v for k, v in options.items() if k != CONF_DAILY_REQUEST_BUDGET}
+    rest.setdefault(CONF_READ_ONLY, False)
+    return rest

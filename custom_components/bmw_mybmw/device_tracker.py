@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from homeassistant.components.device_tracker.config_entry import (
-    TrackerEntity,
-    TrackerEntityDescription,
-)
+from homeassistant.components.device_tracker import TrackerEntity, TrackerEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .cardata import CarDataVehicle
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities
+from .contract import BMWConfigEntry, BMWCoordinator
+from .entity import MyBMWEntity, async_add_entities_where
 from .mybmw.vehicle import MyBMWVehicle
 
 PARALLEL_UPDATES = 0
@@ -22,20 +15,17 @@ PARALLEL_UPDATES = 0
 TRACKER = TrackerEntityDescription(key="car", translation_key="car", name=None)
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    # CarData has no vehicle finder: the car streams its position whenever it reports.
-    if not (vehicle.is_vehicle_tracking_enabled or isinstance(vehicle, CarDataVehicle)):
-        return []
-    return [MyBMWDeviceTracker(coordinator, vehicle, TRACKER)]
+def _tracked(coordinator: BMWCoordinator, vehicle: MyBMWVehicle, _: object) -> bool:
+    return vehicle.is_vehicle_tracking_enabled or coordinator.tracks_every_vehicle
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tracker for every vehicle with tracking enabled."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_entities_where(entry, async_add_entities, MyBMWDeviceTracker, (TRACKER,), _tracked)
 
 
 class MyBMWDeviceTracker(MyBMWEntity, TrackerEntity):

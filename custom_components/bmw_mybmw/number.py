@@ -15,7 +15,7 @@ from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -39,7 +39,7 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
         translation_key="target_soc",
         device_class=NumberDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
-        # The API accepts 20-100 % in steps of 5 (mybmw-api.md §4.6).
+        # The API accepts 20-100 % in steps of 5.
         native_min_value=20.0,
         native_max_value=100.0,
         native_step=5.0,
@@ -54,7 +54,7 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers each vehicle's capabilities allow."""
@@ -75,9 +75,11 @@ class MyBMWNumber(MyBMWEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Send the new value; show it once the car confirms."""
         description = self.entity_description
-        if await self._async_run_command(
-            description.service, lambda remote: description.set_fn(remote, value)
-        ):
+
+        def show() -> None:
             # Whole numbers as the car reports them (70, not 70.0).
             self._attr_native_value = int(value) if value.is_integer() else value
-            self.async_write_ha_state()
+
+        await self._async_command_then_show(
+            description.service, lambda remote: description.set_fn(remote, value), show
+        )

@@ -28,9 +28,10 @@ from homeassistant.helpers.typing import StateType
 
 from .account_entity import MyBMWAccountEntity
 from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
+from .values import is_ev as _is_ev
 
 PARALLEL_UPDATES = 0
 
@@ -70,10 +71,6 @@ class MyBMWSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[MyBMWVehicle], SensorValue]
     exists_fn: Callable[[MyBMWVehicle], bool] = lambda vehicle: vehicle.is_lsc_enabled
     attr_fn: Callable[[MyBMWVehicle], Mapping[str, Any]] | None = None
-
-
-def _is_ev(vehicle: MyBMWVehicle) -> bool:
-    return vehicle.is_lsc_enabled and vehicle.has_electric_drivetrain
 
 
 def _is_combustion(vehicle: MyBMWVehicle) -> bool:
@@ -370,8 +367,8 @@ COMMAND_PROGRESS = SensorEntityDescription(
 class MyBMWAccountSensorEntityDescription(SensorEntityDescription):
     """A sensor of the account (request budget), read from the coordinator."""
 
-    value_fn: Callable[[MyBMWCoordinator], SensorValue]
-    attr_fn: Callable[[MyBMWCoordinator], Mapping[str, Any]] | None = None
+    value_fn: Callable[[BMWCoordinator], SensorValue]
+    attr_fn: Callable[[BMWCoordinator], Mapping[str, Any]] | None = None
 
 
 ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
@@ -381,8 +378,8 @@ ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         # Counts up all day and starts again at 00:00 UTC.
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda c: c.planner.used,
-        attr_fn=lambda c: {"budget": c.planner.budget, "remaining": c.planner.remaining},
+        value_fn=lambda c: c.budget.used,
+        attr_fn=lambda c: {"budget": c.budget.limit, "remaining": c.budget.remaining},
     ),
     MyBMWAccountSensorEntityDescription(
         key="next_refresh",
@@ -394,7 +391,7 @@ ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
+def _build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
     descriptions = (*SENSOR_TYPES, *_departure_timer_descriptions(vehicle))
     entities: list[Entity] = [
         MyBMWSensor(coordinator, vehicle, description)
@@ -403,8 +400,8 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
     ]
     if not coordinator.read_only:
         entities.append(MyBMWCommandProgressSensor(coordinator, vehicle, COMMAND_PROGRESS))
-    # Only a coordinator that reads the charging history (CarData) has this attribute.
-    if hasattr(coordinator, "charging_sessions") and _is_ev(vehicle):
+    # Only where the backend reads the charging history (CarData).
+    if coordinator.charging_sessions is not None and _is_ev(vehicle):
         entities.extend(
             ChargingSessionSensor(coordinator, vehicle, description)
             for description in CHARGING_SESSION_SENSORS
@@ -414,7 +411,7 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's sensors and those of every vehicle, including later ones."""
@@ -463,7 +460,7 @@ class MyBMWAccountSensor(MyBMWAccountEntity, SensorEntity):
     entity_description: MyBMWAccountSensorEntityDescription
 
     def __init__(
-        self, coordinator: MyBMWCoordinator, description: MyBMWAccountSensorEntityDescription
+        self, coordinator: BMWCoordinator, description: MyBMWAccountSensorEntityDescription
     ) -> None:
         """Read the first value at once, like the vehicle sensors."""
         super().__init__(coordinator, description)
