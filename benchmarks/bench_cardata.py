@@ -20,10 +20,9 @@ from homeassistant.core import Event, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-import custom_components.bmw_mybmw as integration
 from custom_components.bmw_mybmw import (
     cardata_coordinator as coordinator_module,
-    coordinator as clock_module,
+    contract as clock_module,
 )
 from custom_components.bmw_mybmw.cardata.stream import Backoff
 from custom_components.bmw_mybmw.cardata_coordinator import CHECK_INTERVAL, CarDataCoordinator
@@ -84,10 +83,10 @@ def specs(n: int) -> list[fleet.VehicleSpec]:
 async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
     cloud = CarDataCloud(specs(n), now=START)
     clock = SimulatedClock(START)
-    # Both coordinators read Home Assistant's clock through coordinator.hass_utcnow.
+    # Both coordinators read Home Assistant's clock through contract.hass_utcnow.
     coordinator_module.dt_util = clock_module.dt_util = clock  # type: ignore[assignment]
     broker = FakeBroker()
-    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    coordinator_module.PahoConnection = lambda **_: broker.factory()  # type: ignore[assignment,misc]
     async with home_assistant() as hass:
         with mock_cardata_api(cloud):
             entry = entry_for(cloud)
@@ -124,7 +123,7 @@ async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
 async def latency(n_messages: int) -> dict[str, Any]:
     cloud = CarDataCloud(specs(1), now=datetime.now(UTC))
     broker = FakeBroker()
-    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    coordinator_module.PahoConnection = lambda **_: broker.factory()  # type: ignore[assignment,misc]
     vin = next(iter(cloud.specs))
     samples: list[float] = []
     async with home_assistant() as hass:

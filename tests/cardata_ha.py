@@ -17,8 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import respx
 
-import custom_components.bmw_mybmw as integration
-from custom_components.bmw_mybmw import config_flow
+from custom_components.bmw_mybmw import cardata_coordinator, config_flow
 from custom_components.bmw_mybmw.cardata import CarDataAuth, CarDataTokens
 from custom_components.bmw_mybmw.cardata.stream import Backoff, StreamConnectionError
 from custom_components.bmw_mybmw.const import (
@@ -103,7 +102,7 @@ def cardata_api(cardata_cloud: CarDataCloud) -> Iterator[respx.MockRouter]:
 def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
     """The stream of every CarData entry connects to this fake broker (no sleeping backoff)."""
     fake = FakeBroker()
-    monkeypatch.setattr(integration, "CARDATA_CONNECTION_FACTORY", fake.factory)
+    monkeypatch.setattr(cardata_coordinator, "PahoConnection", lambda **_: fake.factory())
     monkeypatch.setattr(Backoff, "delay", lambda self, attempt, rand=None: 0.0)
     return fake
 

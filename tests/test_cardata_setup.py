@@ -19,10 +19,10 @@ import respx
 
 from custom_components.bmw_mybmw import button, lock, number, select, switch
 from custom_components.bmw_mybmw.cardata import create_vehicle
+from custom_components.bmw_mybmw.cardata.budget import PLANNING_RESERVE as BUDGET_RESERVE
 from custom_components.bmw_mybmw.cardata.mapping import CarDataVehicleState
 from custom_components.bmw_mybmw.cardata.stream import StreamNotAuthorizedError
 from custom_components.bmw_mybmw.cardata_coordinator import (
-    BUDGET_RESERVE,
     CHECK_INTERVAL,
     SILENT_REFRESH_AFTER,
     CarDataCoordinator,
@@ -78,9 +78,9 @@ async def test_setup_reads_rest_once(
     coordinator = coordinator_of(cardata_setup)
     assert cardata_setup.state is ConfigEntryState.LOADED
     assert len(cardata_cloud.requests) == startup_cost()
-    assert coordinator.planner.used == startup_cost()
-    assert coordinator.planner.budget == 50
-    assert coordinator.planner.remaining == 50 - startup_cost()
+    assert coordinator.budget.used == startup_cost()
+    assert coordinator.budget.limit == 50
+    assert coordinator.budget.remaining == 50 - startup_cost()
     assert cardata_cloud.count("/customers/vehicles/mappings") == 1
     assert cardata_cloud.count("telematicData") == FLEET
     assert cardata_setup.data[CONF_CONTAINER_ID] in cardata_cloud.containers
@@ -167,10 +167,7 @@ def test_capabilities_alone_create_no_commands() -> None:
     state = CarDataVehicleState(EV, basic_data={"driveTrain": "BEV", "hasSunRoof": True})
     vehicle = create_vehicle(state)
 
-    class Coordinator:
-        read_only = False
-
-    assert list(lock._build(Coordinator(), vehicle)) == []
+    assert not lock._has_lock(vehicle)
     for descriptions in (
         button.BUTTON_TYPES,
         number.NUMBER_TYPES,
@@ -218,7 +215,7 @@ async def test_budget_and_history_survive_a_restart(
     restart = 1 + FLEET  # basic data, container and today's history come from storage
     assert len(cardata_cloud.requests) == startup_cost() + restart
     coordinator = coordinator_of(entry)
-    assert coordinator.planner.used == startup_cost() + restart
+    assert coordinator.budget.used == startup_cost() + restart
     stored = await Store(hass, 1, f"{DOMAIN}.{entry.entry_id}").async_load()
     assert stored is not None
     assert stored["budget"]["used"] == startup_cost() + restart
@@ -236,8 +233,8 @@ async def test_budget_resets_next_day(
     coordinator = coordinator_of(cardata_setup)
     await coordinator.async_stop()  # the stream would renew its expired session in a loop
     freezer.move_to(dt_util.utcnow() + timedelta(days=1))
-    assert coordinator.planner.used == 0
-    assert coordinator.planner.remaining == 50
+    assert coordinator.budget.used == 0
+    assert coordinator.budget.remaining == 50
 
 
 async def test_silent_vehicles_are_read_over_rest(
@@ -380,7 +377,7 @@ async def test_quota_at_setup_retries_later(
     await hass.async_block_till_done()
     assert cardata_entry.state is ConfigEntryState.SETUP_RETRY
     stored = await Store(hass, 1, f"{DOMAIN}.{cardata_entry.entry_id}").async_load()
-    assert stored["budget"]["blocked_until"] is not None
+    assert stored["budget"]["paused_until"] is not None
 
 
 async def test_server_error_at_setup_retries_later(

@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.bmw_mybmw.command_progress import CommandProgress
 from custom_components.bmw_mybmw.const import (
     CONF_GCID,
     CONF_REFRESH_TOKEN,
@@ -22,7 +23,7 @@ from custom_components.bmw_mybmw.const import (
     RELIST_INTERVAL,
     SCAN_INTERVALS,
 )
-from custom_components.bmw_mybmw.coordinator import CommandProgress, MyBMWCoordinator
+from custom_components.bmw_mybmw.coordinator import MyBMWCoordinator
 from custom_components.bmw_mybmw.mybmw.models import (
     MyBMWAPIError,
     MyBMWAuthError,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from custom_components.bmw_mybmw.budget import PAUSE_BLOCKED, next_reset, utc_day
 from custom_components.bmw_mybmw.mybmw.models import GPSPosition, ValueWithUnit
 from custom_components.bmw_mybmw.mybmw.vehicle.climate import ClimateActivityState
 from custom_components.bmw_mybmw.mybmw.vehicle.fuel_and_battery import ChargingState
-from custom_components.bmw_mybmw.budget import PAUSE_BLOCKED, next_reset, utc_day
 from custom_components.bmw_mybmw.refresh_planner import (
     ACTIVE_INTERVAL,
     BATCH_WINDOW,

@@ -350,7 +350,7 @@ async def test_quota_without_countdown_waits_for_midnight_utc(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     coordinator = coordinator_of(init_integration)
-    coordinator._async_quota_hit(MyBMWQuotaError("Quota Exceeded", status_code=403))
+    coordinator._async_account_error(MyBMWQuotaError("Quota Exceeded", status_code=403))
     assert coordinator.planner.paused_until == RESET
     assert quota_issue(hass, init_integration) is not None
 
@@ -361,7 +361,7 @@ async def test_rate_limit_backs_off_briefly_without_issue(
 ) -> None:
     coordinator = coordinator_of(init_integration)
     retry_at = None if retry_in is None else START + retry_in
-    coordinator._async_quota_hit(
+    coordinator._async_account_error(
         MyBMWQuotaError("Rate limited", status_code=429, retry_at=retry_at)
     )
     assert coordinator.planner.paused_until == START + RATE_LIMIT_BACKOFF
@@ -469,7 +469,7 @@ async def test_removing_the_entry_forgets_count_and_issues(
     key = STORAGE_KEY.format(entry_id=init_integration.entry_id)
     cloud.faults.add("state", "quota", 1)
     await coordinator_of(init_integration).async_refresh()
-    await coordinator_of(init_integration).async_save_budget()
+    await coordinator_of(init_integration).async_save()
     assert key in hass_storage
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()

@@ -10,11 +10,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_entities_where, enum_state
+from .mybmw.vehicle import MyBMWVehicle
 from .values import is_locked
 
 PARALLEL_UPDATES = 1
 
 LOCK = LockEntityDescription(key="lock", translation_key="lock")
+
+
+def _has_lock(vehicle: MyBMWVehicle) -> bool:
+    return vehicle.is_remote_lock_enabled and vehicle.is_remote_unlock_enabled
 
 
 async def async_setup_entry(
@@ -28,7 +33,7 @@ async def async_setup_entry(
         async_add_entities,
         MyBMWLock,
         (LOCK,),
-        lambda _, v, __: v.is_remote_lock_enabled and v.is_remote_unlock_enabled,
+        lambda _, vehicle, __: _has_lock(vehicle),
         sends_commands=True,
     )
 
