@@ -17,7 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import respx
 
-from custom_components.bmw_mybmw import cardata_coordinator, config_flow
+from custom_components.bmw_mybmw import cardata_coordinator, flow_cardata
 from custom_components.bmw_mybmw.cardata import CarDataAuth, CarDataTokens
 from custom_components.bmw_mybmw.cardata.stream import Backoff, StreamConnectionError
 from custom_components.bmw_mybmw.const import (
@@ -117,7 +117,7 @@ def flow_auth(monkeypatch: pytest.MonkeyPatch, cardata_cloud: CarDataCloud) -> N
     def factory(hass: HomeAssistant, client_id: str) -> CarDataAuth:
         return CarDataAuth(client_id, now=cardata_cloud.clock, sleep=sleep)
 
-    monkeypatch.setattr(config_flow, "cardata_auth", factory)
+    monkeypatch.setattr(flow_cardata, "cardata_auth", factory)
 
 
 def tokens_data(answer: dict[str, Any], now: datetime) -> dict[str, str]:

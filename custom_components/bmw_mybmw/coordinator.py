@@ -34,13 +34,7 @@ from .const import (
     STORAGE_SAVE_DELAY,
 )
 from .contract import BMWConfigEntry, BMWCoordinator, Command
-from .messages import (
-    budget_translation,
-    is_auth_error,
-    pause_translation,
-    safe_error,
-    translated,
-)
+from .messages import budget_translation, is_auth_error, pause_translation, safe_error, translated
 from .mybmw.models import MyBMWAPIError, MyBMWBlockedError, MyBMWQuotaError
 from .mybmw.vehicle.vehicle import VehicleViewDirection
 from .persistence import budget_store
@@ -93,6 +87,7 @@ class MyBMWCoordinator(BMWCoordinator):
         """Cars listed on a first load the budget could not read yet; shown once read."""
         self._commands: set[asyncio.Future[RemoteServiceStatus]] = set()
         self._user_check_at: datetime | None = None
+        self._unloaded = False
         self._store = budget_store(hass, config_entry.entry_id)
         planner.on_change = self._on_budget_change
 
@@ -115,6 +110,7 @@ class MyBMWCoordinator(BMWCoordinator):
 
     async def async_unload(self) -> None:
         """Write the count; a reload is the user's way to ask whether a block is over."""
+        self._unloaded = True
         if self.planner.is_blocked:
             self.planner.end_pause()
         await self.async_save()
@@ -207,8 +203,7 @@ class MyBMWCoordinator(BMWCoordinator):
     async def _async_first_load(self) -> list[str]:
         """Lists and profiles first; then as many cars' states as today's budget still covers.
 
-        Before the list is read the number of cars is a guess; a large account
-        on a small budget would otherwise overspend by one state read per car.
+        Before the list the number of cars is a guess; a large account could overspend.
         """
         await self.account.get_vehicles(vins=())
         listed = [vehicle.vin for vehicle in self.account.vehicles]
@@ -386,6 +381,8 @@ class MyBMWCoordinator(BMWCoordinator):
     @callback
     def _async_user_action_done(self, vins: list[str]) -> None:
         """The server answered a user's action: end a block, plan, publish the new state."""
+        if self._unloaded:
+            return  # a command that outlived a reload: the new coordinator plans
         if self.planner.is_paused:
             self._async_answered()
             self._async_replan()

@@ -26,8 +26,9 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .account_entity import MyBMWAccountEntity
+from .account_entity import ACCOUNT_SENSOR_TYPES, MyBMWAccountSensor
 from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
+from .command_progress_sensor import COMMAND_PROGRESS, MyBMWCommandProgressSensor
 from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
@@ -50,15 +51,6 @@ CHARGING_STATUS_OPTIONS = [
     "target_reached",
 ]
 CLIMATE_STATUS_OPTIONS = ["cooling", "heating", "inactive", "standby", "ventilation"]
-COMMAND_STATE_OPTIONS = [
-    "initiated",
-    "pending",
-    "delivered",
-    "executed",
-    "error",
-    "ignored",
-    "unknown",
-]
 TIRES = ("front_left", "front_right", "rear_left", "rear_right")
 
 SensorValue = StateType | datetime.date | datetime.datetime
@@ -354,43 +346,6 @@ def _departure_timer_descriptions(
         )
 
 
-COMMAND_PROGRESS = SensorEntityDescription(
-    key="command_progress",
-    translation_key="command_progress",
-    device_class=SensorDeviceClass.ENUM,
-    options=COMMAND_STATE_OPTIONS,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MyBMWAccountSensorEntityDescription(SensorEntityDescription):
-    """A sensor of the account (request budget), read from the coordinator."""
-
-    value_fn: Callable[[BMWCoordinator], SensorValue]
-    attr_fn: Callable[[BMWCoordinator], Mapping[str, Any]] | None = None
-
-
-ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
-    MyBMWAccountSensorEntityDescription(
-        key="api_requests_today",
-        translation_key="api_requests_today",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        # Counts up all day and starts again at 00:00 UTC.
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda c: c.budget.used,
-        attr_fn=lambda c: {"budget": c.budget.limit, "remaining": c.budget.remaining},
-    ),
-    MyBMWAccountSensorEntityDescription(
-        key="next_refresh",
-        translation_key="next_refresh",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.next_refresh,
-    ),
-)
-
-
 def _build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
     descriptions = (*SENSOR_TYPES, *_departure_timer_descriptions(vehicle))
     entities: list[Entity] = [
@@ -433,47 +388,3 @@ class MyBMWSensor(MyBMWEntity, SensorEntity):
         self._attr_native_value = self.entity_description.value_fn(vehicle)
         if self.entity_description.attr_fn is not None:
             self._attr_extra_state_attributes = dict(self.entity_description.attr_fn(vehicle))
-
-
-class MyBMWCommandProgressSensor(MyBMWEntity, SensorEntity):
-    """The state of the last remote command sent to this vehicle, as the coordinator tracks it."""
-
-    @callback
-    def _update_attrs(self) -> None:
-        progress = self.coordinator.command_progress.get(self.vin)
-        if progress is None:
-            self._attr_native_value = None
-            self._attr_extra_state_attributes = {}
-            return
-        state = progress.state if progress.state in COMMAND_STATE_OPTIONS else "unknown"
-        self._attr_native_value = state
-        self._attr_extra_state_attributes = {
-            "command": progress.service,
-            "updated_at": progress.updated_at.isoformat(),
-            "error": progress.error,
-        }
-
-
-class MyBMWAccountSensor(MyBMWAccountEntity, SensorEntity):
-    """A value of the account's request budget."""
-
-    entity_description: MyBMWAccountSensorEntityDescription
-
-    def __init__(
-        self, coordinator: BMWCoordinator, description: MyBMWAccountSensorEntityDescription
-    ) -> None:
-        """Read the first value at once, like the vehicle sensors."""
-        super().__init__(coordinator, description)
-        self._update_attrs()
-
-    @callback
-    def _update_attrs(self) -> None:
-        description = self.entity_description
-        self._attr_native_value = description.value_fn(self.coordinator)
-        if description.attr_fn is not None:
-            self._attr_extra_state_attributes = dict(description.attr_fn(self.coordinator))
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._update_attrs()
-        super()._handle_coordinator_update()
