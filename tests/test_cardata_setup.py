@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+import gc
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -353,7 +355,10 @@ async def test_rejected_refresh_token_starts_reauth(
 
 
 async def test_unusable_stored_tokens_start_reauth(
-    hass: HomeAssistant, cardata_entry: MockConfigEntry, cardata_api: respx.MockRouter
+    hass: HomeAssistant,
+    cardata_entry: MockConfigEntry,
+    cardata_api: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     cardata_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -362,6 +367,14 @@ async def test_unusable_stored_tokens_start_reauth(
     await hass.config_entries.async_setup(cardata_entry.entry_id)
     await hass.async_block_till_done()
     assert cardata_entry.state is ConfigEntryState.SETUP_ERROR
+    # The half-built coordinator's shutdown ran as a task; a failed one is reported when
+    # the task is collected.
+    await hass.config_entries.async_remove(cardata_entry.entry_id)
+    await hass.async_block_till_done()
+    gc.collect()
+    await asyncio.sleep(0)
+    assert "_unsub_check" not in caplog.text
+    assert "Traceback" not in caplog.text
 
 
 async def test_quota_at_setup_retries_later(

@@ -161,10 +161,14 @@ async def test_removed_vehicle_becomes_unavailable(
     assert hass.states.get("sensor.i4_edrive40_mileage").state == "1121"
 
 
+@pytest.mark.usefixtures("all_entities_enabled")
 async def test_missing_blocks_degrade_to_unknown(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
-    """A vehicle that stops sending a block shows unknown values, never an error."""
+    """A vehicle that stops sending a block shows unknown values, never an error.
+
+    Disabled-by-default sensors are enabled here, so each one has a state to check.
+    """
     st = cloud.vehicle(EV_VIN).st
     st.pop("chargingProfile")
     st["requiredServices"] = []
@@ -180,7 +184,8 @@ async def test_missing_blocks_degrade_to_unknown(
         "charging_status",
     ):
         state = hass.states.get(f"sensor.i4_edrive40_{key}")
-        assert state is None or state.state == STATE_UNKNOWN, key
+        assert state is not None, key
+        assert state.state == STATE_UNKNOWN, key
     assert hass.states.get("sensor.i4_edrive40_preferred_charging_window").attributes == {
         "friendly_name": "i4 eDrive40 Preferred charging window"
     }
