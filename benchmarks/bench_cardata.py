@@ -25,10 +25,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
 
-import custom_components.bmw_mybmw as integration
 from custom_components.bmw_mybmw import (
     cardata_coordinator as coordinator_module,
-    coordinator as clock_module,
+    contract as clock_module,
 )
 from custom_components.bmw_mybmw.cardata.catalogue import DESCRIPTORS
 from custom_components.bmw_mybmw.cardata.stream import Backoff
@@ -91,10 +90,10 @@ def specs(n: int) -> list[fleet.VehicleSpec]:
 async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
     cloud = CarDataCloud(specs(n), now=START)
     clock = SimulatedClock(START)
-    # Both coordinators read Home Assistant's clock through coordinator.hass_utcnow.
+    # Both coordinators read Home Assistant's clock through contract.hass_utcnow.
     coordinator_module.dt_util = clock_module.dt_util = clock  # type: ignore[assignment]
     broker = FakeBroker()
-    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    coordinator_module.PahoConnection = lambda **_: broker.factory()  # type: ignore[assignment,misc]
     async with home_assistant() as hass:
         with mock_cardata_api(cloud):
             entry = entry_for(cloud)
@@ -131,7 +130,7 @@ async def simulated_days(n: int, live: bool, days: int = 2) -> dict[str, Any]:
 async def latency(n_messages: int) -> dict[str, Any]:
     cloud = CarDataCloud(specs(1), now=datetime.now(UTC))
     broker = FakeBroker()
-    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    coordinator_module.PahoConnection = lambda **_: broker.factory()  # type: ignore[assignment,misc]
     vin = next(iter(cloud.specs))
     samples: list[float] = []
     async with home_assistant() as hass:
@@ -199,7 +198,7 @@ def fill_every_descriptor(cloud: CarDataCloud, vin: str) -> None:
 async def full_set(n_messages: int, all_enabled: bool) -> dict[str, Any]:
     cloud = CarDataCloud(specs(1), now=datetime.now(UTC))
     broker = FakeBroker()
-    integration.CARDATA_CONNECTION_FACTORY = broker.factory
+    coordinator_module.PahoConnection = lambda **_: broker.factory()  # type: ignore[assignment,misc]
     vin = next(iter(cloud.specs))
     fill_every_descriptor(cloud, vin)
     original = Entity.entity_registry_enabled_default

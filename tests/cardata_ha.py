@@ -17,8 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import respx
 
-import custom_components.bmw_mybmw as integration
-from custom_components.bmw_mybmw import config_flow
+from custom_components.bmw_mybmw import cardata_coordinator, flow_cardata
 from custom_components.bmw_mybmw.cardata import CarDataAuth, CarDataTokens
 from custom_components.bmw_mybmw.cardata.stream import Backoff, StreamConnectionError
 from custom_components.bmw_mybmw.const import (
@@ -103,7 +102,7 @@ def cardata_api(cardata_cloud: CarDataCloud) -> Iterator[respx.MockRouter]:
 def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
     """The stream of every CarData entry connects to this fake broker (no sleeping backoff)."""
     fake = FakeBroker()
-    monkeypatch.setattr(integration, "CARDATA_CONNECTION_FACTORY", fake.factory)
+    monkeypatch.setattr(cardata_coordinator, "PahoConnection", lambda **_: fake.factory())
     monkeypatch.setattr(Backoff, "delay", lambda self, attempt, rand=None: 0.0)
     return fake
 
@@ -118,7 +117,7 @@ def flow_auth(monkeypatch: pytest.MonkeyPatch, cardata_cloud: CarDataCloud) -> N
     def factory(hass: HomeAssistant, client_id: str) -> CarDataAuth:
         return CarDataAuth(client_id, now=cardata_cloud.clock, sleep=sleep)
 
-    monkeypatch.setattr(config_flow, "cardata_auth", factory)
+    monkeypatch.setattr(flow_cardata, "cardata_auth", factory)
 
 
 def tokens_data(answer: dict[str, Any], now: datetime) -> dict[str, str]:

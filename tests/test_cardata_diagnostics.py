@@ -6,7 +6,6 @@ from http import HTTPStatus
 import json
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -15,9 +14,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.bmw_mybmw.const import CONF_CLIENT_ID, CONF_TOKENS, DOMAIN
+from custom_components.bmw_mybmw.const import CONF_CLIENT_ID, CONF_TOKENS
 from simulator.cardata import CarDataCloud
 from tests.cardata_ha import entity_id
+from tests.registry_helpers import vehicle_device
 
 EV = "WBA0FLEET00000001"
 
@@ -69,7 +69,7 @@ async def test_device_diagnostics_are_redacted(
     cardata_setup: MockConfigEntry,
 ) -> None:
     assert await async_setup_component(hass, "diagnostics", {})
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV)})
+    device = vehicle_device(hass, EV)
     result = await get_diagnostics_for_device(hass, hass_client, cardata_setup, device)
     text = json.dumps(result)
     for secret in secrets_of(cardata_setup, cardata_cloud):

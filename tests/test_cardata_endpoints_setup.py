@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bmw_mybmw import config_flow
+from custom_components.bmw_mybmw import flow_cardata
 from custom_components.bmw_mybmw.cardata.const import AUTH_BASE_URL, STREAM_HOST
 from custom_components.bmw_mybmw.cardata.stream import PahoConnection
 from custom_components.bmw_mybmw.cardata_coordinator import CarDataCoordinator
@@ -26,7 +26,7 @@ async def test_entry_uses_the_loopback_simulator(
     connection = coordinator._paho_connection()
     assert isinstance(connection, PahoConnection)
     assert connection._tls is False
-    flow_auth = config_flow.cardata_auth(hass, DEMO_CLIENT_ID)
+    flow_auth = flow_cardata.cardata_auth(hass, DEMO_CLIENT_ID)
     assert flow_auth._base_url == "http://127.0.0.1:8766"
 
 
@@ -54,4 +54,4 @@ async def test_remote_override_is_refused(
     monkeypatch.delenv("CARDATA_STREAM_URL")
     monkeypatch.setenv("CARDATA_SERVER_URL", "https://evil.example.com")
     with pytest.raises(ValueError, match="loopback"):
-        config_flow.cardata_auth(hass, DEMO_CLIENT_ID)
+        flow_cardata.cardata_auth(hass, DEMO_CLIENT_ID)

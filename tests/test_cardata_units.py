@@ -11,15 +11,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import respx
 
+from custom_components.bmw_mybmw import cardata_coordinator
 from custom_components.bmw_mybmw.cardata import CarDataClient
+from custom_components.bmw_mybmw.cardata.charging_sessions import newest_session, parse_session
 from custom_components.bmw_mybmw.cardata.exceptions import CarDataAPIError, CarDataQuotaError
 from custom_components.bmw_mybmw.cardata.stream import PahoConnection
-from custom_components.bmw_mybmw.cardata_coordinator import (
-    SILENT_REFRESH_AFTER,
-    CarDataCoordinator,
-    _translated,
-)
-from custom_components.bmw_mybmw.charging_history import newest_session, parse_session
+from custom_components.bmw_mybmw.cardata_coordinator import SILENT_REFRESH_AFTER, CarDataCoordinator
+from custom_components.bmw_mybmw.messages import translated
 from simulator.cardata import CarDataCloud
 from tests.cardata_ha import entity_id
 
@@ -57,13 +55,20 @@ def test_newest_session_by_end_time() -> None:
 
 def test_translated_errors() -> None:
     quota = CarDataQuotaError("x", retry_at=datetime(2025, 6, 3, tzinfo=UTC))
-    assert _translated(quota)["translation_key"] == "quota_exceeded"
-    assert _translated(CarDataQuotaError("x"))["translation_key"] == "quota_exceeded_no_reset"
+    assert translated(quota, "update_failed")["translation_key"] == "quota_exceeded"
+    assert (
+        translated(CarDataQuotaError("x"), "update_failed")["translation_key"]
+        == "quota_exceeded_no_reset"
+    )
 
 
-async def test_real_transport_is_paho(hass: HomeAssistant, cardata_setup: MockConfigEntry) -> None:
+async def test_real_transport_is_paho(
+    hass: HomeAssistant, cardata_setup: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     coordinator = cardata_setup.runtime_data
     assert isinstance(coordinator, CarDataCoordinator)
+    # The broker fixture replaced the transport; put the real one back.
+    monkeypatch.setattr(cardata_coordinator, "PahoConnection", PahoConnection)
     connection = coordinator._paho_connection()
     assert isinstance(connection, PahoConnection)
     ran: list[int] = []

@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.bmw_mybmw.command_progress import CommandProgress
 from custom_components.bmw_mybmw.const import (
     CONF_GCID,
     CONF_REFRESH_TOKEN,
@@ -22,7 +23,7 @@ from custom_components.bmw_mybmw.const import (
     RELIST_INTERVAL,
     SCAN_INTERVALS,
 )
-from custom_components.bmw_mybmw.coordinator import CommandProgress, MyBMWCoordinator
+from custom_components.bmw_mybmw.coordinator import MyBMWCoordinator
 from custom_components.bmw_mybmw.mybmw.models import (
     MyBMWAPIError,
     MyBMWAuthError,
@@ -39,6 +40,7 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
 from simulator import fleet
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.vehicles import SimVehicle
+from tests.registry_helpers import vehicle_device
 
 FIRST_VIN = fleet.make_vin(1)
 
@@ -189,13 +191,12 @@ async def test_fleet_changes_without_reload(
 ) -> None:
     """Once a day the lists are read again: new vehicles appear, gone ones are removed."""
     coordinator = coordinator_of(init_integration)
-    devices = dr.async_get(hass)
     entities = er.async_get(hass)
     gone = fleet.make_vin(3)
     new_spec = fleet.range_extender_bmw(5)
     cloud.vehicles[new_spec.vin] = SimVehicle.from_spec(new_spec)
     cloud.accounts[DEMO_USERNAME].vins = [vin for vin in cloud.vehicles if vin != gone]
-    assert devices.async_get_device(identifiers={(DOMAIN, gone)}) is not None
+    assert vehicle_device(hass, gone) is not None
 
     # A normal poll does not list the vehicles again (quota).
     cloud.reset_requests()
@@ -213,9 +214,9 @@ async def test_fleet_changes_without_reload(
     assert set(coordinator.data) == {vin for vin in cloud.vehicles if vin != gone}
     assert init_integration.state is ConfigEntryState.LOADED
 
-    assert devices.async_get_device(identifiers={(DOMAIN, gone)}) is None
+    assert vehicle_device(hass, gone) is None
     assert not [e for e in entities.entities.values() if f"-{gone}-" in e.unique_id]
-    assert devices.async_get_device(identifiers={(DOMAIN, new_spec.vin)}) is not None
+    assert vehicle_device(hass, new_spec.vin) is not None
     assert [e for e in entities.entities.values() if f"-{new_spec.vin}-" in e.unique_id]
 
     # The next poll is a normal one again.

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,10 +18,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.bmw_mybmw.const import CONF_GCID, CONF_REFRESH_TOKEN, DOMAIN
+from custom_components.bmw_mybmw.const import CONF_GCID, CONF_REFRESH_TOKEN
 from simulator import fleet
 from simulator.cloud import DEMO_USERNAME, Clock, MyBMWCloud
 from tests.conftest import SetupEntry
+from tests.registry_helpers import vehicle_device
 
 VIN_1 = fleet.make_vin(1)
 # Fields that differ per run (entry ids, creation times, the interval planned from the
@@ -103,7 +103,7 @@ async def test_device_diagnostics(
     coordinator = entry.runtime_data
     vehicle = coordinator.data[VIN_1]
     await coordinator.async_run_command(VIN_1, vehicle.remote_services.trigger_remote_light_flash)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN_1)})
+    device = vehicle_device(hass, VIN_1)
     requests_before = len(cloud.requests)
 
     dump = await get_diagnostics_for_device(hass, hass_client, entry, device)

@@ -9,9 +9,9 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bmw_mybmw.const import DOMAIN
 from tests.conftest import SetupEntry
 from tests.platform_helpers import FLEETS
+from tests.registry_helpers import vehicle_device
 
 
 @pytest.mark.usefixtures("frozen_time", "all_entities_enabled")
@@ -41,7 +41,7 @@ async def test_dashboard_rows_per_car(
     """Redundant entities start disabled; the tracker is among the primary entities."""
     await setup_entry(config_entry)
     registry = er.async_get(hass)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "WBA0FLEET00000001")})
+    device = vehicle_device(hass, "WBA0FLEET00000001")
     assert device is not None
     entries = er.async_entries_for_device(registry, device.id, include_disabled_entities=True)
     primary = [e for e in entries if e.disabled_by is None and e.entity_category is None]

@@ -12,12 +12,12 @@ from pathlib import Path
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud, cloud_from_fingerprint, load_fingerprint
+from tests.registry_helpers import vehicle_device
 
 FINGERPRINTS = Path(__file__).parent / "fingerprints"
 SHARED_SAMPLES = Path(__file__).resolve().parents[2] / "shared/reference/mybmw-responses"
@@ -59,10 +59,9 @@ async def test_fingerprint_loads_in_home_assistant(
     assert vins
     assert set(init_integration.runtime_data.data) == vins
 
-    devices = dr.async_get(hass)
     entities = er.async_get(hass)
     for vin in vins:
-        device = devices.async_get_device(identifiers={(DOMAIN, vin)})
+        device = vehicle_device(hass, vin)
         assert device is not None
         entries = er.async_entries_for_device(entities, device.id)
         assert entries, "every vehicle gets entities"

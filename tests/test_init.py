@@ -13,6 +13,7 @@ from custom_components.bmw_mybmw.const import CONF_REFRESH_TOKEN, DOMAIN
 from custom_components.bmw_mybmw.mybmw.api.regions import Regions
 from simulator.cloud import MyBMWCloud
 from tests.conftest import USER_AGENT_BUILD, SetupEntry
+from tests.registry_helpers import vehicle_device
 
 
 async def test_setup_and_unload(
@@ -30,9 +31,8 @@ async def test_setup_and_unload(
         for r in cloud.requests
     )
     # Devices exist per VIN.
-    registry = dr.async_get(hass)
     for vin in cloud.vehicles:
-        assert registry.async_get_device(identifiers={(DOMAIN, vin)}) is not None
+        assert vehicle_device(hass, vin) is not None
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -101,7 +101,7 @@ async def test_remove_device(
     registry = dr.async_get(hass)
     entry_id = init_integration.entry_id
     vin = next(iter(cloud.vehicles))
-    current = registry.async_get_device(identifiers={(DOMAIN, vin)})
+    current = vehicle_device(hass, vin)
     leftover = registry.async_get_or_create(
         config_entry_id=entry_id, identifiers={(DOMAIN, "WBA0GONE000000001")}
     )

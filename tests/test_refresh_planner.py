@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.bmw_mybmw.budget import PAUSE_BLOCKED, next_reset, utc_day
 from custom_components.bmw_mybmw.mybmw.models import GPSPosition, ValueWithUnit
 from custom_components.bmw_mybmw.mybmw.vehicle.climate import ClimateActivityState
 from custom_components.bmw_mybmw.mybmw.vehicle.fuel_and_battery import ChargingState
@@ -19,14 +20,11 @@ from custom_components.bmw_mybmw.refresh_planner import (
     COMMAND_WINDOW,
     IDLE_INTERVAL,
     IDLE_MAX_INTERVAL,
-    PAUSE_BLOCKED,
     PLUGGED_CHARGING_DETAILS_MAX_AGE,
     RESET_MARGIN,
     RefreshPlanner,
     VehicleSnapshot,
-    next_reset,
     reserve_for,
-    utc_day,
 )
 
 MIDNIGHT = datetime(2025, 6, 1, tzinfo=UTC)

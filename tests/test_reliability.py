@@ -36,7 +36,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import httpx
 import pytest
@@ -66,6 +65,7 @@ from simulator import fleet
 from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME, MyBMWCloud
 from tests import reliability_report
 from tests.hostile_server import TricklingServer
+from tests.registry_helpers import vehicle_device
 
 EV = fleet.make_vin(1)
 MINI = fleet.make_vin(4, "mini")
@@ -860,7 +860,6 @@ async def _revoke_scenario(ctx: Ctx, case: Case) -> Outcome:
 
 async def _vanish_scenario(ctx: Ctx, case: Case) -> Outcome:
     before = dict(ctx.entry.data)
-    devices = dr.async_get(ctx.hass)
     await _run_step(case.inject, ctx)
     mark = len(ctx.caplog.records)
     await ctx.poll()
@@ -874,7 +873,7 @@ async def _vanish_scenario(ctx: Ctx, case: Case) -> Outcome:
     # The daily re-listing notices the vehicle is gone.
     ctx.freezer.tick(RELIST_INTERVAL)
     await ctx.poll()
-    removed = devices.async_get_device(identifiers={(DOMAIN, EV)}) is None
+    removed = vehicle_device(ctx.hass, EV) is None
     others_ok = others_ok and ctx.states(OTHER_ENTITIES) == {
         k: ctx.baseline[k] for k in OTHER_ENTITIES
     }

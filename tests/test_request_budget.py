@@ -39,6 +39,7 @@ from custom_components.bmw_mybmw.refresh_planner import (
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
 from tests.platform_helpers import COMBUSTION_VIN, EV_VIN, MINI_VIN, PHEV_VIN
+from tests.registry_helpers import devices_with_identifier
 
 START = datetime(2025, 6, 1, 21, 0, tzinfo=UTC)
 RESET = datetime(2025, 6, 2, tzinfo=UTC)
@@ -296,7 +297,7 @@ async def test_spent_budget_keeps_data_and_waits_for_the_reset(
     assert planner.used == len(cloud.requests)
 
     # The user's own refresh may use the reserve, but not more.
-    for _ in range(planner.budget - planner.used):
+    for _ in range(planner.limit - planner.used):
         planner.record_request()
     with pytest.raises(HomeAssistantError) as exc:
         await coordinator.async_refresh_vehicle(EV_VIN)
@@ -350,7 +351,7 @@ async def test_quota_without_countdown_waits_for_midnight_utc(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     coordinator = coordinator_of(init_integration)
-    coordinator._async_quota_hit(MyBMWQuotaError("Quota Exceeded", status_code=403))
+    coordinator._async_account_error(MyBMWQuotaError("Quota Exceeded", status_code=403))
     assert coordinator.planner.paused_until == RESET
     assert quota_issue(hass, init_integration) is not None
 
@@ -361,7 +362,7 @@ async def test_rate_limit_backs_off_briefly_without_issue(
 ) -> None:
     coordinator = coordinator_of(init_integration)
     retry_at = None if retry_in is None else START + retry_in
-    coordinator._async_quota_hit(
+    coordinator._async_account_error(
         MyBMWQuotaError("Rate limited", status_code=429, retry_at=retry_at)
     )
     assert coordinator.planner.paused_until == START + RATE_LIMIT_BACKOFF
@@ -469,7 +470,7 @@ async def test_removing_the_entry_forgets_count_and_issues(
     key = STORAGE_KEY.format(entry_id=init_integration.entry_id)
     cloud.faults.add("state", "quota", 1)
     await coordinator_of(init_integration).async_refresh()
-    await coordinator_of(init_integration).async_save_budget()
+    await coordinator_of(init_integration).async_save()
     assert key in hass_storage
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -499,7 +500,7 @@ async def test_options_budget_applies_without_reload(
     # Same coordinator, no new login: only the plan changed.
     assert init_integration.runtime_data is coordinator
     assert cloud.requests == []
-    assert coordinator.planner.budget == 60
+    assert coordinator.planner.limit == 60
     state = hass.states.get(account_entity(hass, init_integration, "api_requests_today").entity_id)
     assert state.attributes["budget"] == 60
 
@@ -520,7 +521,7 @@ async def test_budget_from_options_is_used(
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(config_entry, options={CONF_DAILY_REQUEST_BUDGET: 250})
     await setup_entry(config_entry)
-    assert coordinator_of(config_entry).planner.budget == 250
+    assert coordinator_of(config_entry).planner.limit == 250
     assert coordinator_of(config_entry).planner.reserve == reserve_for(250)
 
 
@@ -564,14 +565,13 @@ async def test_account_device_is_kept(
     """The account's service device survives the stale-vehicle cleanup and can't be removed."""
     from custom_components.bmw_mybmw import async_remove_config_entry_device
 
-    registry = dr.async_get(hass)
     identifier = (DOMAIN, f"{ACCOUNT_DEVICE_PREFIX}{init_integration.entry_id}")
-    device = registry.async_get_device(identifiers={identifier})
+    device = next(iter(devices_with_identifier(hass, identifier)), None)
     assert device is not None
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert device.name == init_integration.title
     await coordinator_of(init_integration).async_refresh()
-    assert registry.async_get_device(identifiers={identifier}) is not None
+    assert next(iter(devices_with_identifier(hass, identifier)), None) is not None
     assert not await async_remove_config_entry_device(hass, init_integration, device)
 
 

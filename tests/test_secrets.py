@@ -35,7 +35,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 import httpx
 import pytest
 import respx
@@ -63,6 +62,7 @@ from custom_components.bmw_mybmw.mybmw.api.regions import (
 from custom_components.bmw_mybmw.mybmw.cli import OAuthStore, write_fingerprint
 from simulator import fleet
 from simulator.cloud import Account, MyBMWCloud
+from tests.registry_helpers import vehicle_device
 
 USERNAME = "zq7.secret.owner@example.invalid"
 PASSWORD = "Pw!zq7-SECRET-pass"
@@ -161,7 +161,7 @@ async def _run_commands(hass: HomeAssistant, entry: Any) -> None:
         {ATTR_ENTITY_ID: "button.i4_edrive40_find_vehicle"},
         blocking=True,
     )
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
+    device = vehicle_device(hass, VIN)
     assert device is not None
     await hass.services.async_call(
         DOMAIN,
@@ -276,7 +276,7 @@ async def test_no_secret_in_logs_diagnostics_or_fingerprints(
     await _reauth(hass, entry, cloud)
 
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VIN)})
+    device = vehicle_device(hass, VIN)
     assert device is not None
     device_diagnostics = await async_get_device_diagnostics(hass, entry, device)
     fingerprint = await _fingerprint(cloud, tmp_path / "fingerprint", issued_tokens)

@@ -8,7 +8,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bmw_mybmw.const import DOMAIN
 from simulator.cloud import MyBMWCloud
 from simulator.fleet import electric_bmw, make_vin, non_lsc_bmw, range_extender_bmw
 from simulator.vehicles import SimVehicle
@@ -21,18 +20,19 @@ from tests.platform_helpers import (
     read_only_entry,
     unique_ids,
 )
+from tests.registry_helpers import vehicle_device
 
 
 async def test_device_info(
     hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
 ) -> None:
     """Devices are keyed by VIN and carry brand, model and head unit software."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, MINI_VIN)})
+    device = vehicle_device(hass, MINI_VIN)
     assert device is not None
     assert device.manufacturer == "MINI"
     assert device.model == device.name == "Cooper SE"
     assert device.serial_number == MINI_VIN
-    ev = device_registry.async_get_device(identifiers={(DOMAIN, EV_VIN)})
+    ev = vehicle_device(hass, EV_VIN)
     assert ev is not None
     assert ev.manufacturer == "BMW"
     assert ev.sw_version == "11/2021.70"
@@ -162,10 +162,14 @@ async def test_removed_vehicle_becomes_unavailable(
     assert hass.states.get("sensor.i4_edrive40_mileage").state == "1121"
 
 
+@pytest.mark.usefixtures("all_entities_enabled")
 async def test_missing_blocks_degrade_to_unknown(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
 ) -> None:
-    """A vehicle that stops sending a block shows unknown values, never an error."""
+    """A vehicle that stops sending a block shows unknown values, never an error.
+
+    Disabled-by-default sensors are enabled here, so each one has a state to check.
+    """
     st = cloud.vehicle(EV_VIN).st
     st.pop("chargingProfile")
     st["requiredServices"] = []
@@ -181,7 +185,8 @@ async def test_missing_blocks_degrade_to_unknown(
         "charging_status",
     ):
         state = hass.states.get(f"sensor.i4_edrive40_{key}")
-        assert state is None or state.state == STATE_UNKNOWN, key
+        assert state is not None, key
+        assert state.state == STATE_UNKNOWN, key
     assert hass.states.get("sensor.i4_edrive40_preferred_charging_window").attributes == {
         "friendly_name": "i4 eDrive40 Preferred charging window"
     }

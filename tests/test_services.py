@@ -14,6 +14,7 @@ from custom_components.bmw_mybmw.services import SERVICE_REFRESH_VEHICLE, SERVIC
 from simulator import fleet
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
+from tests.registry_helpers import vehicle_device
 
 VIN_1 = fleet.make_vin(1)
 VIN_2 = fleet.make_vin(2)
@@ -21,7 +22,7 @@ POI = {"latitude": 48.177334, "longitude": 11.556274}
 
 
 def device_id(hass: HomeAssistant, vin: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, vin)})
+    device = vehicle_device(hass, vin)
     assert device is not None
     return device.id
 

@@ -91,14 +91,23 @@ def test_german_is_complete() -> None:
 def test_every_used_key_is_translated() -> None:
     """Translation keys raised in code, flow errors and service fields all exist in strings.json."""
     strings = read("strings.json")
-    code = "\n".join(
-        (COMPONENT / name).read_text(encoding="utf-8")
-        for name in ("__init__.py", "coordinator.py", "services.py", "config_flow.py")
+    raising = (
+        "__init__.py",
+        "coordinator.py",
+        "cardata_coordinator.py",
+        "services.py",
+        "config_flow.py",
+        "flow_mybmw.py",
+        "flow_cardata.py",
+        "messages.py",
     )
+    code = "\n".join((COMPONENT / name).read_text(encoding="utf-8") for name in raising)
     used = [
-        *re.findall(r'_translated\(err, "(\w+)"\)', code),
+        *re.findall(r'translated\(err, "(\w+)"\)', code),
         *re.findall(r'translation_key="(\w+)"', code),
-        *re.findall(r'key(?:, placeholders)? = "(\w+)"', code),
+        *re.findall(r'"translation_key": "(\w+)"', code),
+        *re.findall(r'_translation\(\s*"(\w+)"', code),
+        *re.findall(r'generic_key = "(\w+)"', code),
     ]
     assert {"auth_failed", "quota_exceeded", "blocked", "read_only"} <= set(used)
     for key in used:

@@ -28,6 +28,7 @@ from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from tests.cardata_ha import FakeBroker, wait_for_stream
 from tests.conftest import USER_AGENT_BUILD, SetupEntry
 from tests.platform_helpers import EV_VIN
+from tests.registry_helpers import vehicle_device
 
 DUPLICATE = "does not generate unique IDs"
 
@@ -58,7 +59,7 @@ def _assert_both_complete(
     hass: HomeAssistant, first: MockConfigEntry, second: MockConfigEntry, vin: str
 ) -> None:
     """Both entries have the car's entities, on one device that names both entries."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, vin)})
+    device = vehicle_device(hass, vin)
     assert device is not None
     assert {first.entry_id, second.entry_id} <= device.config_entries
     for entry in (first, second):

@@ -18,12 +18,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
-from .mybmw.vehicle.doors_windows import Lid, LidState, LockState
+from .mybmw.vehicle.doors_windows import Lid, LidState
 from .mybmw.vehicle.fuel_and_battery import ChargingState
 from .telematics import async_add_telematics_entities
+from .values import is_ev as _is_ev, is_locked
 
 PARALLEL_UPDATES = 0
 
@@ -39,16 +40,12 @@ class MyBMWBinarySensorEntityDescription(BinarySensorEntityDescription):
     exists_fn: Callable[[MyBMWVehicle], bool] = lambda vehicle: vehicle.is_lsc_enabled
     attr_fn: Callable[[MyBMWVehicle], Mapping[str, Any]] | None = None
     # True when another entity of the car shows the same fact: then disabled by default.
-    redundant_fn: Callable[[MyBMWCoordinator, MyBMWVehicle], bool] | None = None
+    redundant_fn: Callable[[BMWCoordinator, MyBMWVehicle], bool] | None = None
     # Values that age without new data (time since the last report) are read again this often.
     recheck_interval: datetime.timedelta | None = None
 
 
-def _is_ev(vehicle: MyBMWVehicle) -> bool:
-    return vehicle.is_lsc_enabled and vehicle.has_electric_drivetrain
-
-
-def _has_lock(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
+def _has_lock(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> bool:
     """The lock entity exists (lock.py's rule): it shows the lock state already."""
     return (
         not coordinator.read_only
@@ -158,10 +155,8 @@ def _openings(items: Iterable[Any]) -> dict[str, Any]:
 
 
 def _door_lock_open(vehicle: MyBMWVehicle) -> bool | None:
-    state = vehicle.doors_and_windows.door_lock_state
-    if state in (None, LockState.UNKNOWN):
-        return None
-    return state not in (LockState.LOCKED, LockState.SECURED)
+    locked = is_locked(vehicle.doors_and_windows.door_lock_state)
+    return None if locked is None else not locked
 
 
 def _service_attrs(vehicle: MyBMWVehicle) -> dict[str, Any]:
@@ -260,7 +255,7 @@ BINARY_SENSOR_TYPES: tuple[MyBMWBinarySensorEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every vehicle, including vehicles that appear later."""
@@ -275,7 +270,7 @@ class MyBMWBinarySensor(MyBMWEntity, BinarySensorEntity):
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         description: MyBMWBinarySensorEntityDescription,
     ) -> None:

@@ -9,7 +9,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -25,10 +25,10 @@ class MyBMWButtonEntityDescription(ButtonEntityDescription):
     press_fn: Callable[[RemoteServices], Awaitable[RemoteServiceStatus]]
     exists_fn: Callable[[MyBMWVehicle], bool]
     # True when another entity of the car does the same: then disabled by default.
-    redundant_fn: Callable[[MyBMWCoordinator, MyBMWVehicle], bool] | None = None
+    redundant_fn: Callable[[BMWCoordinator, MyBMWVehicle], bool] | None = None
 
 
-def _has_climate_switch(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
+def _has_climate_switch(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> bool:
     """The climate switch exists (switch.py's rule) and starts and stops the same."""
     return vehicle.is_remote_climate_start_enabled and vehicle.is_remote_climate_stop_enabled
 
@@ -92,7 +92,7 @@ BUTTON_TYPES: tuple[MyBMWButtonEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the command buttons each vehicle's capabilities allow."""
@@ -108,7 +108,7 @@ class MyBMWButton(MyBMWEntity, ButtonEntity):
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         description: MyBMWButtonEntityDescription,
     ) -> None:

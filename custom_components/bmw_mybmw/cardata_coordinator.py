@@ -11,12 +11,11 @@ MyBMW coordinator's shape (VIN -> vehicle), so the same platforms serve both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -25,9 +24,9 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.httpx_client import get_async_client
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from .budget import DailyBudget
 from .cardata import (
     CarDataAuth,
     CarDataClient,
@@ -43,8 +42,10 @@ from .cardata import (
 )
 from .cardata.endpoints import endpoints_from_env
 from .cardata.exceptions import CarDataAuthError, CarDataQuotaError
-from .cardata.stream import ConnectionFactory, MqttConnection
-from .charging_history import ChargingSession, newest_session, parse_session
+from .cardata.models import DescriptorValue
+from .cardata.stream import MqttConnection
+from .cardata_history import ChargingHistory
+from .command_progress import CommandProgressTracker
 from .const import (
     CONF_CLIENT_ID,
     CONF_CONTAINER_ID,
@@ -53,76 +54,40 @@ from .const import (
     LOGGER,
     STORAGE_SAVE_DELAY,
 )
-from .coordinator import CommandProgress, budget_store, hass_utcnow, safe_error
+from .contract import BMWConfigEntry, BMWCoordinator, Command, hass_utcnow
+from .messages import budget_translation, safe_error, translated
 from .mybmw.models import MyBMWAPIError
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.vehicle import VehicleViewDirection
+from .persistence import TokenSaver, budget_store
 
 CHECK_INTERVAL: Final = timedelta(minutes=30)
 """How often the coordinator looks whether a REST read is due (a look costs nothing)."""
 SILENT_REFRESH_AFTER: Final = timedelta(hours=6)
 """A vehicle the stream has not mentioned this long is read over REST (at most 4 a day)."""
-BUDGET_RESERVE: Final = 10
-"""Requests planned reads leave for restarts (1 + one per vehicle) and user refreshes."""
-HISTORY_LOOKBACK: Final = timedelta(days=30)
+_POSITION_DESCRIPTOR: Final = "currentLocation"
+"""CarData descriptors that locate the car; their names do not look like position keys."""
 
 
-class CarDataBudgetView:
-    """The request budget in the shape the account sensors read (``planner``)."""
-
-    def __init__(self, coordinator: CarDataCoordinator) -> None:
-        """Read through the coordinator: its budget object is replaced on restore."""
-        self._coordinator = coordinator
-
-    @property
-    def remaining(self) -> int:
-        """Requests left today."""
-        return self._coordinator.budget.remaining
-
-    @property
-    def used(self) -> int:
-        """Requests sent today (UTC)."""
-        budget = self._coordinator.budget
-        _ = budget.remaining  # rolls the day over first
-        return budget.used
-
-    @property
-    def budget(self) -> int:
-        """BMW's daily limit."""
-        return self._coordinator.budget.limit
-
-
-class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
+class CarDataCoordinator(BMWCoordinator):
     """All vehicles of one CarData account; data maps VIN to vehicle, pushed by the stream."""
-
-    config_entry: ConfigEntry
 
     read_only = True
     """CarData has no commands: the platforms add no command entities."""
     image_views = frozenset({VehicleViewDirection.FRONTSIDE})
     """CarData renders one picture per vehicle."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        config_entry: ConfigEntry,
-        *,
-        connection_factory: ConnectionFactory | None = None,
-    ) -> None:
-        """Bind to the stored tokens; :class:`CarDataAuthError` when they are unusable."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=config_entry,
-            name=f"{DOMAIN} cardata",
-            # No polling: data is pushed; REST reads are planned by the periodic check.
-            update_interval=None,
-        )
-        self.options: dict[str, Any] = dict(config_entry.options)
-        self.command_progress: dict[str, CommandProgress] = {}
-        self.charging_sessions: dict[str, ChargingSession | None] = {}
-        self.budget = RequestBudget(now=hass_utcnow, on_change=self._on_budget_change)
-        self.planner = CarDataBudgetView(self)
+    def __init__(self, hass: HomeAssistant, config_entry: BMWConfigEntry) -> None:
+        """Bind to the stored tokens; :class:`CarDataAuthError` when they are unusable.
+
+        The clients are built first: unusable tokens raise before the base
+        class registers its shutdown, which then finds everything it stops.
+        """
+        self._store = budget_store(hass, config_entry.entry_id)
+        self._stream_task: asyncio.Task[None] | None = None
+        self._unsub_check: CALLBACK_TYPE | None = None
+        self._tokens = TokenSaver(hass, config_entry)
+        budget = RequestBudget(now=hass_utcnow, on_change=self._on_budget_change)
         http = get_async_client(hass)
         # BMW's hosts, or the loopback simulator's (CARDATA_SERVER_URL, CARDATA_STREAM_URL).
         self.endpoints = endpoints_from_env()
@@ -137,7 +102,7 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         self.client = CarDataClient(
             self.auth,
             httpx_client=http,
-            budget=self.budget,
+            budget=budget,
             container_id=config_entry.data.get(CONF_CONTAINER_ID),
             on_container=self._on_container,
             base_url=self.endpoints.api_base_url,
@@ -145,24 +110,37 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         self.stream = CarDataStream(
             self.auth,
             self._async_on_message,
-            connection_factory=connection_factory or self._paho_connection,
+            connection_factory=self._paho_connection,
             host=self.endpoints.stream_host,
             port=self.endpoints.stream_port,
             now=hass_utcnow,
         )
+        super().__init__(
+            hass,
+            config_entry,
+            name=f"{DOMAIN} cardata",
+            # No polling: data is pushed; REST reads are planned by the periodic check.
+            update_interval=None,
+            budget=budget,
+            progress=CommandProgressTracker(),
+        )
+        self.budget: RequestBudget = budget
+        self.history = ChargingHistory()
+        self.charging_sessions = self.history.sessions
         self.states: dict[str, CarDataVehicleState] = {}
         self.vehicles: dict[str, CarDataVehicle] = {}
         self.last_rest: dict[str, datetime] = {}
         self.last_message: dict[str, datetime] = {}
         self.messages_received = 0
         self._basic_data: dict[str, dict[str, Any]] = {}
-        self._history: dict[str, dict[str, Any]] = {}
-        self._store = budget_store(hass, config_entry.entry_id)
-        self._stream_task: asyncio.Task[None] | None = None
-        self._unsub_check: CALLBACK_TYPE | None = None
         self._loaded = False
 
     # --- persistence ----------------------------------------------------------------
+
+    def descriptor_readings(self, vin: str) -> Mapping[str, DescriptorValue] | None:
+        """What the car has streamed, newest per descriptor (the telematics entities read it)."""
+        state = self.states.get(vin)
+        return state.values if state is not None else None
 
     def _paho_connection(self) -> MqttConnection:
         tokens = self.auth.tokens
@@ -178,41 +156,29 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
     async def async_restore(self) -> None:
         """Load today's request count, basic data and the last charging sessions."""
         stored = await self._store.async_load() or {}
-        self.budget = RequestBudget.from_dict(
-            stored.get("budget"), now=hass_utcnow, on_change=self._on_budget_change
-        )
-        self.client.budget = self.budget
+        self.budget.restore(stored.get("budget"))
         basic = stored.get("basic_data")
         self._basic_data = basic if isinstance(basic, dict) else {}
-        history = stored.get("history")
-        self._history = history if isinstance(history, dict) else {}
-        for vin, item in self._history.items():
-            session = item.get("session") if isinstance(item, dict) else None
-            self.charging_sessions[vin] = (
-                parse_session(session) if isinstance(session, dict) else None
-            )
+        self.history.restore(stored.get("history"))
 
     def _store_data(self) -> dict[str, Any]:
         return {
             "budget": self.budget.as_dict(),
             "basic_data": self._basic_data,
-            "history": self._history,
+            "history": self.history.as_dict(),
         }
 
     async def async_save(self) -> None:
         """Write the store now (unload, setup retry)."""
         await self._store.async_save(self._store_data())
 
-    def _on_budget_change(self, _budget: RequestBudget) -> None:
+    def _on_budget_change(self, _budget: DailyBudget) -> None:
         self._store.async_delay_save(self._store_data, STORAGE_SAVE_DELAY)
 
     @callback
     def _on_tokens(self, tokens: CarDataTokens) -> None:
         """Persist every rotated token set at once: the old refresh token is dead now."""
-        entry = self.config_entry
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_TOKENS: tokens.as_dict()}
-        )
+        self._tokens.save({CONF_TOKENS: tokens.as_dict()})
 
     @callback
     def _on_container(self, container_id: str | None) -> None:
@@ -232,10 +198,8 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
-        except CarDataQuotaError as err:
-            raise UpdateFailed(**_translated(err)) from err
         except MyBMWAPIError as err:
-            raise UpdateFailed(**_translated(err)) from err
+            raise UpdateFailed(**translated(err, "update_failed")) from err
         return dict(self.vehicles)
 
     async def _async_initial_load(self) -> None:
@@ -277,33 +241,12 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         return True
 
     def _affordable(self, requests: int) -> bool:
-        """Planned reads never touch the reserve."""
-        return self.budget.remaining - requests >= BUDGET_RESERVE
+        """Planned reads never touch the reserve (nor run into a CU-429 back-off)."""
+        return not self.budget.is_paused and self.budget.can_spend(requests)
 
     async def _async_read_histories(self, now: datetime) -> None:
         """Charging history of each electric vehicle, once per UTC day, one page each."""
-        today = now.date().isoformat()
-        for vin, vehicle in self.vehicles.items():
-            item = self._history.get(vin)
-            if not vehicle.has_electric_drivetrain or (
-                isinstance(item, dict) and item.get("day") == today
-            ):
-                continue
-            if not self._affordable(1):
-                return
-            try:
-                sessions = await self.client.get_charging_history(
-                    vin, now - HISTORY_LOOKBACK, now, max_pages=1
-                )
-            except (CarDataAuthError, CarDataQuotaError):
-                raise
-            except MyBMWAPIError as err:
-                LOGGER.debug("Charging history unavailable: %s", safe_error(err))
-                continue
-            raw = newest_session(sessions)
-            self._history[vin] = {"day": today, "session": raw}
-            if raw is not None or vin not in self.charging_sessions:
-                self.charging_sessions[vin] = parse_session(raw) if raw is not None else None
+        await self.history.async_read(self.client, self.vehicles, now, self._affordable)
         self._store.async_delay_save(self._store_data, STORAGE_SAVE_DELAY)
 
     def due_vehicles(self, now: datetime) -> list[str]:
@@ -345,21 +288,14 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
     async def async_refresh_vehicle(self, vin: str) -> None:
         """Read one vehicle now (service action); may use the reserve."""
         if self.budget.remaining < 1:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="budget_exhausted",
-                translation_placeholders={
-                    "budget": str(self.budget.limit),
-                    "next_refresh": self.budget.next_reset().isoformat(),
-                },
-            )
+            raise HomeAssistantError(**budget_translation(self.budget))
         try:
             ok = await self._async_read_vehicle(vin)
         except CarDataAuthError as err:
             self.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
+            raise HomeAssistantError(**translated(err, "refresh_failed")) from err
         except CarDataQuotaError as err:
-            raise HomeAssistantError(**_translated(err, "refresh_failed")) from err
+            raise HomeAssistantError(**translated(err, "refresh_failed")) from err
         if not ok:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -368,7 +304,9 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             )
         self.async_set_updated_data(dict(self.vehicles))
 
-    async def async_run_command(self, vin: str, command: Any, *, service: str | None = None) -> Any:
+    async def async_run_command(
+        self, vin: str, command: Command, *, service: str | None = None
+    ) -> Any:
         """CarData is read-only."""
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="read_only")
 
@@ -415,6 +353,37 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
         await self.async_stop()
         await super().async_shutdown()
 
+    async def async_unload(self) -> None:
+        """Stop the stream and write the store now."""
+        await self.async_stop()
+        await self.async_save()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Stream and budget state: the parts of a CarData account that explain stale data."""
+        return {
+            "stream_connected": self.stream.connected,
+            "stream_running": self.stream_running,
+            "stream_sessions": self.stream.sessions,
+            "messages_received": self.messages_received,
+            "requests_today": self.budget.used,
+            "request_limit": self.budget.limit,
+            "container_known": self.client.container_id is not None,
+        }
+
+    def vehicle_diagnostics(self, vin: str) -> dict[str, Any]:
+        """The raw readings of one vehicle, positions removed."""
+        state = self.states.get(vin)
+        return {
+            "descriptors": {
+                name: {
+                    "value": "**REDACTED**" if _POSITION_DESCRIPTOR in name else reading.value,
+                    "unit": reading.unit,
+                    "timestamp": reading.timestamp.isoformat() if reading.timestamp else None,
+                }
+                for name, reading in (state.values.items() if state else ())
+            }
+        }
+
     @callback
     def _async_on_message(self, message: StreamMessage) -> None:
         """Apply one pushed message and publish the vehicle at once."""
@@ -429,20 +398,3 @@ class CarDataCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]]):
             return
         update_vehicle(self.vehicles[message.vin], state, now=now)
         self.async_set_updated_data(dict(self.vehicles))
-
-
-def _translated(err: MyBMWAPIError, generic_key: str = "update_failed") -> dict[str, Any]:
-    key, placeholders = generic_key, {"error": safe_error(err)}
-    if isinstance(err, CarDataQuotaError):
-        if err.retry_at is not None:
-            retry_at = dt_util.as_local(err.retry_at).strftime("%Y-%m-%d %H:%M %Z").strip()
-            key, placeholders = "quota_exceeded", {"retry_at": retry_at}
-        else:
-            key, placeholders = "quota_exceeded_no_reset", {}
-    elif isinstance(err, CarDataAuthError):
-        key, placeholders = "auth_failed", {}
-    return {
-        "translation_domain": DOMAIN,
-        "translation_key": key,
-        "translation_placeholders": placeholders,
-    }

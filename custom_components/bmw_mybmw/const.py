@@ -11,8 +11,6 @@ from homeassistant.const import Platform
 DOMAIN: Final = "bmw_mybmw"
 LOGGER = logging.getLogger(__package__)
 
-ATTRIBUTION: Final = "Data provided by MyBMW"
-
 CONF_REGION: Final = "region"
 CONF_REFRESH_TOKEN: Final = "refresh_token"
 CONF_GCID: Final = "gcid"
@@ -62,7 +60,7 @@ STORAGE_SAVE_DELAY: Final = 10  # seconds; coalesces the writes of one refresh
 ISSUE_QUOTA_EXCEEDED: Final = "quota_exceeded"
 ISSUE_BLOCKED: Final = "blocked"
 
-# BMW's 489 block is permanent (protocol reference §5.6); look again only this often.
+# BMW's 489 block is permanent (see the MyBMW API notes); look again only this often.
 BLOCKED_RETRY_INTERVAL: Final = timedelta(hours=6)
 # A 429 rate limit is short; never come back sooner than this.
 RATE_LIMIT_BACKOFF: Final = timedelta(minutes=5)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from homeassistant.components.device_tracker.config_entry import (
-    TrackerEntity,
-    TrackerEntityDescription,
-)
+from homeassistant.components.device_tracker import TrackerEntity, TrackerEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities
 from .mybmw.vehicle import MyBMWVehicle
 
@@ -22,7 +16,7 @@ PARALLEL_UPDATES = 0
 TRACKER = TrackerEntityDescription(key="car", translation_key="car", name=None)
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
+def _build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> list[MyBMWDeviceTracker]:
     # Every car: one that reports no position yet (vehicleFinder off, no state position)
     # gets one from the finder or a later report, and the tracker must be there then.
     return [MyBMWDeviceTracker(coordinator, vehicle, TRACKER)]
@@ -30,7 +24,7 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tracker for every vehicle, including vehicles that appear later."""

@@ -10,7 +10,6 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .cardata_coordinator import CarDataCoordinator
 from .const import (
     CONF_CLIENT_ID,
     CONF_CONTAINER_ID,
@@ -19,7 +18,7 @@ from .const import (
     CONF_TOKENS,
     DOMAIN,
 )
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .mybmw.api.anonymize import Anonymizer
 
 # Entry fields that name the account; the anonymiser handles everything by key as well.
@@ -34,56 +33,26 @@ TO_REDACT_ENTRY = {
     "title",
     "unique_id",
 }
-# CarData descriptors that locate the car; their names do not look like position keys.
-_POSITION_DESCRIPTOR = "currentLocation"
 
 
-def _anonymizer(entry: MyBMWConfigEntry) -> Anonymizer:
+def _anonymizer(entry: BMWConfigEntry) -> Anonymizer:
     """An anonymiser that has seen the account's secrets, so it scrubs them from any text."""
     anonymizer = Anonymizer()
     anonymizer.anonymize_data(dict(entry.data))
     return anonymizer
 
 
-def _vehicle(coordinator: MyBMWCoordinator, vin: str, anonymizer: Anonymizer) -> dict[str, Any]:
+def _vehicle(coordinator: BMWCoordinator, vin: str, anonymizer: Anonymizer) -> dict[str, Any]:
     progress = coordinator.command_progress.get(vin)
-    result = {
+    result: dict[str, Any] = {
         "data": anonymizer.anonymize_data(coordinator.data[vin].data),
         "command_progress": anonymizer.anonymize_data(asdict(progress)) if progress else None,
     }
-    if isinstance(coordinator, CarDataCoordinator):
-        result["descriptors"] = _descriptors(coordinator, vin, anonymizer)
+    result.update(anonymizer.anonymize_data(coordinator.vehicle_diagnostics(vin)))
     return result
 
 
-def _descriptors(coordinator: CarDataCoordinator, vin: str, anonymizer: Anonymizer) -> Any:
-    """The raw CarData readings of one vehicle, positions removed."""
-    state = coordinator.states.get(vin)
-    readings = {
-        name: {
-            "value": "**REDACTED**" if _POSITION_DESCRIPTOR in name else reading.value,
-            "unit": reading.unit,
-            "timestamp": reading.timestamp.isoformat() if reading.timestamp else None,
-        }
-        for name, reading in (state.values.items() if state else ())
-    }
-    return anonymizer.anonymize_data(readings)
-
-
-def _cardata(coordinator: CarDataCoordinator) -> dict[str, Any]:
-    """Stream and budget state: the parts of a CarData account that explain stale data."""
-    return {
-        "stream_connected": coordinator.stream.connected,
-        "stream_running": coordinator.stream_running,
-        "stream_sessions": coordinator.stream.sessions,
-        "messages_received": coordinator.messages_received,
-        "requests_today": coordinator.planner.used,
-        "request_limit": coordinator.planner.budget,
-        "container_known": coordinator.client.container_id is not None,
-    }
-
-
-def _account(entry: MyBMWConfigEntry, anonymizer: Anonymizer) -> dict[str, Any]:
+def _account(entry: BMWConfigEntry, anonymizer: Anonymizer) -> dict[str, Any]:
     coordinator = entry.runtime_data
     return {
         # Redact after anonymising, so the anonymiser never learns the placeholder as a secret.
@@ -98,12 +67,12 @@ def _account(entry: MyBMWConfigEntry, anonymizer: Anonymizer) -> dict[str, Any]:
             else None,
             "read_only": coordinator.read_only,
         }
-        | (_cardata(coordinator) if isinstance(coordinator, CarDataCoordinator) else {}),
+        | coordinator.diagnostics(),
     }
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: MyBMWConfigEntry
+    hass: HomeAssistant, entry: BMWConfigEntry
 ) -> dict[str, Any]:
     """Return the account and all its vehicles as last fetched."""
     anonymizer = _anonymizer(entry)
@@ -114,7 +83,7 @@ async def async_get_config_entry_diagnostics(
 
 
 async def async_get_device_diagnostics(
-    hass: HomeAssistant, entry: MyBMWConfigEntry, device: DeviceEntry
+    hass: HomeAssistant, entry: BMWConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
     """Return one vehicle as last fetched."""
     anonymizer = _anonymizer(entry)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -12,9 +12,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import ExecutionState, RemoteServices, RemoteServiceStatus
+from .values import enum_state
+
+__all__ = ["enum_state"]  # platforms import it from here
 
 # The API's brand keys; the device shows the name customers know.
 BRAND_NAMES: dict[str, str] = {"bmw": "BMW", "mini": "MINI", "toyota": "Toyota"}
@@ -48,14 +51,14 @@ def device_info(vehicle: MyBMWVehicle) -> DeviceInfo:
     )
 
 
-class MyBMWEntity(CoordinatorEntity[MyBMWCoordinator]):
+class MyBMWEntity(CoordinatorEntity[BMWCoordinator]):
     """One entity of one vehicle; subclasses fill their ``_attr_*`` in ``_update_attrs``."""
 
     _attr_has_entity_name = True
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         description: EntityDescription,
     ) -> None:
@@ -98,6 +101,20 @@ class MyBMWEntity(CoordinatorEntity[MyBMWCoordinator]):
         )
         return status.state is ExecutionState.EXECUTED
 
+    async def _async_command_then_show(
+        self,
+        service: str,
+        action: Callable[[RemoteServices], Awaitable[RemoteServiceStatus]],
+        show: Callable[[], None],
+    ) -> None:
+        """Send a command; once the car executed it, ``show`` the new value at once.
+
+        The car's own report can lag behind; the next poll corrects a mismatch.
+        """
+        if await self._async_run_command(service, action):
+            show()
+            self.async_write_ha_state()
+
     @callback
     def _handle_coordinator_update(self) -> None:
         # A vehicle that left the account keeps its last values; it is unavailable anyway.
@@ -107,9 +124,9 @@ class MyBMWEntity(CoordinatorEntity[MyBMWCoordinator]):
 
 
 def async_add_vehicle_entities(
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    build: Callable[[MyBMWCoordinator, MyBMWVehicle], Iterable[Entity]],
+    build: Callable[[BMWCoordinator, MyBMWVehicle], Iterable[Entity]],
 ) -> None:
     """Add a platform's entities for every vehicle, now and whenever a new VIN appears.
 
@@ -143,9 +160,9 @@ DescriptionT = TypeVar("DescriptionT", bound=VehicleEntityDescription)
 
 
 def async_add_described_entities(
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entity_class: Callable[[MyBMWCoordinator, MyBMWVehicle, DescriptionT], Entity],
+    entity_class: Callable[[BMWCoordinator, MyBMWVehicle, DescriptionT], Entity],
     descriptions: Iterable[DescriptionT],
     *,
     sends_commands: bool = False,
@@ -154,23 +171,38 @@ def async_add_described_entities(
 
     Platforms that send commands add nothing in read-only mode.
     """
+    async_add_entities_where(
+        entry,
+        async_add_entities,
+        entity_class,
+        descriptions,
+        lambda coordinator, vehicle, description: description.exists_fn(vehicle),
+        sends_commands=sends_commands,
+    )
+
+
+AnyDescriptionT = TypeVar("AnyDescriptionT")
+
+
+def async_add_entities_where(
+    entry: BMWConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[[BMWCoordinator, MyBMWVehicle, AnyDescriptionT], Entity],
+    descriptions: Iterable[AnyDescriptionT],
+    exists: Callable[[BMWCoordinator, MyBMWVehicle, AnyDescriptionT], bool],
+    *,
+    sends_commands: bool = False,
+) -> None:
+    """Add one entity per description where ``exists`` says so, for every vehicle."""
     described = tuple(descriptions)
 
-    def build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> list[Entity]:
+    def build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> list[Entity]:
         if sends_commands and coordinator.read_only:
             return []
         return [
             entity_class(coordinator, vehicle, description)
             for description in described
-            if description.exists_fn(vehicle)
+            if exists(coordinator, vehicle, description)
         ]
 
     async_add_vehicle_entities(entry, async_add_entities, build)
-
-
-def enum_state(value: Any) -> str | None:
-    """Render a client enum as a Home Assistant state: lower case, ``UNKNOWN`` as no state."""
-    if value is None:
-        return None
-    text = str(getattr(value, "value", value)).lower()
-    return None if text == "unknown" else text

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities
 from .mybmw.models import MyBMWAPIError
 from .mybmw.vehicle import MyBMWVehicle
@@ -49,7 +49,7 @@ IMAGE_TYPES: tuple[MyBMWImageEntityDescription, ...] = (
 )
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
+def _build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
     return [
         MyBMWImage(coordinator, vehicle, description)
         for description in IMAGE_TYPES
@@ -59,7 +59,7 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the picture entities of every vehicle."""
@@ -74,7 +74,7 @@ class MyBMWImage(MyBMWEntity, ImageEntity):
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         description: MyBMWImageEntityDescription,
     ) -> None:

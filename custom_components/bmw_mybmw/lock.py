@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
+from .contract import BMWConfigEntry
+from .entity import MyBMWEntity, async_add_entities_where, enum_state
 from .mybmw.vehicle import MyBMWVehicle
-from .mybmw.vehicle.doors_windows import LockState
+from .values import is_locked
 
 PARALLEL_UPDATES = 1
 
 LOCK = LockEntityDescription(key="lock", translation_key="lock")
 
 
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
-    if coordinator.read_only:
-        return []
-    if not (vehicle.is_remote_lock_enabled and vehicle.is_remote_unlock_enabled):
-        return []
-    return [MyBMWLock(coordinator, vehicle, LOCK)]
+def _has_lock(vehicle: MyBMWVehicle) -> bool:
+    return vehicle.is_remote_lock_enabled and vehicle.is_remote_unlock_enabled
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a lock for every vehicle that supports remote lock and unlock."""
-    async_add_vehicle_entities(entry, async_add_entities, _build)
+    async_add_entities_where(
+        entry,
+        async_add_entities,
+        MyBMWLock,
+        (LOCK,),
+        lambda _, vehicle, __: _has_lock(vehicle),
+        sends_commands=True,
+    )
 
 
 class MyBMWLock(MyBMWEntity, LockEntity):
@@ -43,10 +44,7 @@ class MyBMWLock(MyBMWEntity, LockEntity):
     @callback
     def _update_attrs(self) -> None:
         state = self.vehicle.doors_and_windows.door_lock_state
-        if state in (None, LockState.UNKNOWN):
-            self._attr_is_locked = None
-        else:
-            self._attr_is_locked = state in (LockState.LOCKED, LockState.SECURED)
+        self._attr_is_locked = is_locked(state)
         self._attr_extra_state_attributes = {"door_lock_state": enum_state(state)}
 
     async def async_lock(self, **kwargs: Any) -> None:
@@ -60,19 +58,21 @@ class MyBMWLock(MyBMWEntity, LockEntity):
     async def _async_change(self, *, lock: bool) -> None:
         self._attr_is_locking, self._attr_is_unlocking = lock, not lock
         self.async_write_ha_state()
-        executed = False
+
+        def show() -> None:
+            self._attr_is_locking = self._attr_is_unlocking = False
+            self._attr_is_locked = lock
+
         try:
             if lock:
-                executed = await self._async_run_command(
-                    "door_lock", lambda remote: remote.trigger_remote_door_lock()
+                await self._async_command_then_show(
+                    "door_lock", lambda remote: remote.trigger_remote_door_lock(), show
                 )
             else:
-                executed = await self._async_run_command(
-                    "door_unlock", lambda remote: remote.trigger_remote_door_unlock()
+                await self._async_command_then_show(
+                    "door_unlock", lambda remote: remote.trigger_remote_door_unlock(), show
                 )
         finally:
-            self._attr_is_locking = self._attr_is_unlocking = False
-            if executed:
-                # The car's own report can lag behind; the next poll corrects a mismatch.
-                self._attr_is_locked = lock
-            self.async_write_ha_state()
+            if self._attr_is_locking or self._attr_is_unlocking:
+                self._attr_is_locking = self._attr_is_unlocking = False
+                self.async_write_ha_state()

@@ -17,7 +17,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.remote_services import RemoteServices, RemoteServiceStatus
@@ -41,7 +41,7 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
         translation_key="target_soc",
         device_class=NumberDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
-        # The API accepts 20-100 % in steps of 5 (mybmw-api.md §4.6).
+        # The API accepts 20-100 % in steps of 5.
         native_min_value=20.0,
         native_max_value=100.0,
         native_step=5.0,
@@ -58,7 +58,7 @@ NUMBER_TYPES: tuple[MyBMWNumberEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers each vehicle's capabilities allow."""
@@ -98,9 +98,11 @@ class MyBMWNumber(MyBMWEntity, NumberEntity):
                 },
             )
         sent = round(value)
-        if await self._async_run_command(
-            description.service, lambda remote: description.set_fn(remote, sent)
-        ):
+
+        def show() -> None:
             # What was sent, as the car reports it (70, not 70.0).
             self._attr_native_value = sent
-            self.async_write_ha_state()
+
+        await self._async_command_then_show(
+            description.service, lambda remote: description.set_fn(remote, sent), show
+        )

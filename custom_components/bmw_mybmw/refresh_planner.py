@@ -1,6 +1,6 @@
 """Plan polling against a daily request budget; no Home Assistant imports.
 
-BMW never published its limits (protocol reference §5.4): about 120 calls a day
+BMW never published its limits: about 120 calls a day
 were reported, the count resets at 00:00 UTC, and rejected calls probably count
 too. A fixed interval either wastes that budget while the car is parked or runs
 out of it while the car is moving. The planner therefore counts every request
@@ -18,12 +18,13 @@ import datetime
 import math
 from typing import Any, Final
 
+from .budget import DailyBudget, next_reset
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.climate import ClimateActivityState
 from .mybmw.vehicle.fuel_and_battery import ChargingState
 
 DEFAULT_DAILY_BUDGET: Final = 100
-"""About 120 calls a day were reported (§5.4); 100 keeps a margin for the unknowns
+"""About 120 calls a day were reported; 100 keeps a margin for the unknowns
 (whether rejected calls count, calls of other tools with the same build string)."""
 MIN_DAILY_BUDGET: Final = 20
 MAX_DAILY_BUDGET: Final = 2000
@@ -67,25 +68,9 @@ RESET_MARGIN: Final = datetime.timedelta(minutes=1)
 FULL_LOAD_BASE_COST: Final = 5
 """Fixed part of a full load: up to three vehicle lists and a two-call token refresh."""
 
-PAUSE_QUOTA: Final = "quota"
-"""The server said the quota is used up (403) or rate-limited us (429)."""
-PAUSE_BLOCKED: Final = "blocked"
-"""BMW blocks this client (489); looking again is rarely worth a request."""
-
 _CLIMATE_RUNNING: Final = frozenset(
     {ClimateActivityState.COOLING, ClimateActivityState.HEATING, ClimateActivityState.VENTILATION}
 )
-
-
-def utc_day(moment: datetime.datetime) -> datetime.date:
-    """The quota day a moment belongs to (BMW counts per UTC day)."""
-    return moment.astimezone(datetime.UTC).date()
-
-
-def next_reset(moment: datetime.datetime) -> datetime.datetime:
-    """The next 00:00 UTC after ``moment``, when the quota is replenished."""
-    day = utc_day(moment) + datetime.timedelta(days=1)
-    return datetime.datetime.combine(day, datetime.time.min, datetime.UTC)
 
 
 def reserve_for(budget: int) -> int:
@@ -130,8 +115,8 @@ class VehicleSnapshot:
         return self.charging or self.climate_running or self.moved_since(previous)
 
 
-class RefreshPlanner:
-    """Counts one account's requests per UTC day and plans each car's next read from them.
+class RefreshPlanner(DailyBudget):
+    """Plans each car's next read from what is left of one account's daily budget.
 
     ``clock`` returns the current UTC time; tests pass a fake one.
     """
@@ -144,13 +129,8 @@ class RefreshPlanner:
         active_interval: datetime.timedelta = ACTIVE_INTERVAL,
     ) -> None:
         """Start with nothing counted; ``restore`` brings back a stored count."""
-        self._clock = clock
-        self.budget = budget
+        super().__init__(budget, clock=clock)
         self.active_interval = active_interval
-        self._day = utc_day(clock())
-        self._used = 0
-        self.paused_until: datetime.datetime | None = None
-        self.pause_reason = PAUSE_QUOTA
         self.next_refresh: datetime.datetime | None = None
         self.vehicle_count = 1
         """Vehicles seen at the last refresh; sizes a full load before the list is read."""
@@ -162,68 +142,21 @@ class RefreshPlanner:
         """When each car is to be read next (a new car: at once)."""
         self._charging_details_at: dict[str, datetime.datetime] = {}
 
-    # --- counting -----------------------------------------------------------------------
-
-    def _roll(self) -> datetime.datetime:
-        """Start a new count when the UTC day changed; return now."""
-        now = self._clock()
-        if utc_day(now) != self._day:
-            self._day, self._used = utc_day(now), 0
-        return now
-
-    @property
-    def used(self) -> int:
-        """Requests sent today (UTC)."""
-        self._roll()
-        return self._used
-
-    @property
-    def remaining(self) -> int:
-        """Requests left of today's budget (never negative)."""
-        return max(0, self.budget - self.used)
-
     @property
     def reserve(self) -> int:
         """The part of the budget polling never spends."""
-        return reserve_for(self.budget)
-
-    def record_request(self) -> None:
-        """Count one request sent (the client's ``on_request`` hook)."""
-        self._roll()
-        self._used += 1
-
-    def can_spend(self, requests: int, *, use_reserve: bool = False) -> bool:
-        """Whether ``requests`` more fit into today's budget (polling keeps the reserve)."""
-        limit = self.budget if use_reserve else self.budget - self.reserve
-        return self.used + requests <= limit
+        return reserve_for(self.limit)
 
     def full_load_cost(self, vehicles: int | None = None) -> int:
         """Worst case of a load that reads the lists and all profiles again."""
         count = self.vehicle_count if vehicles is None else vehicles
         return FULL_LOAD_BASE_COST + 3 * max(1, count)
 
-    # --- quota pause --------------------------------------------------------------------
-
-    def pause_until(self, moment: datetime.datetime, reason: str = PAUSE_QUOTA) -> None:
-        """Send nothing before ``moment`` (the server's quota reset, or a block's next check)."""
-        self.paused_until = moment
-        self.pause_reason = reason
-
-    @property
-    def is_paused(self) -> bool:
-        """Whether a server-announced pause is still running."""
-        if self.paused_until is None:
-            return False
-        if self._clock() >= self.paused_until:
-            self.paused_until = None
-            return False
-        return True
-
     # --- activity -----------------------------------------------------------------------
 
     def note_command(self, vin: str) -> None:
         """A command was sent to this car: its state moves for a while."""
-        self._commanded[vin] = self._clock()
+        self._commanded[vin] = self.now()
 
     def observe(self, vehicles: Mapping[str, VehicleSnapshot]) -> bool:
         """Take the vehicles just read; return whether any of their data is moving."""
@@ -235,7 +168,7 @@ class RefreshPlanner:
     def is_active(self, vin: str) -> bool:
         """Whether this car's data moved at its last read or it had a command just now."""
         commanded = self._commanded.get(vin)
-        recent = commanded is not None and self._clock() - commanded < COMMAND_WINDOW
+        recent = commanded is not None and self.now() - commanded < COMMAND_WINDOW
         return recent or self._moving.get(vin, False)
 
     def wants_charging_details(
@@ -251,7 +184,7 @@ class RefreshPlanner:
         """
         if not snapshot.charging_details_supported:
             return False
-        now = self._clock()
+        now = self.now()
         last = self._charging_details_at.get(vin)
         plugged = snapshot.plugged_in or snapshot.charging
         max_age = PLUGGED_CHARGING_DETAILS_MAX_AGE if plugged else CHARGING_DETAILS_MAX_AGE
@@ -265,7 +198,7 @@ class RefreshPlanner:
 
     def due(self) -> list[str]:
         """The cars to read now: due, or due within ``BATCH_WINDOW``."""
-        horizon = self._clock() + BATCH_WINDOW
+        horizon = self.now() + BATCH_WINDOW
         return [vin for vin, moment in self._due.items() if moment <= horizon]
 
     def plan(
@@ -291,7 +224,7 @@ class RefreshPlanner:
         if not vehicles:  # an account without cars: look for new ones now and then
             return self._schedule(now, min(now + IDLE_MAX_INTERVAL, reset + RESET_MARGIN))
         costs = {vin: _cost(snapshot) for vin, snapshot in vehicles.items()}
-        spendable = self.budget - self.reserve - self._used
+        spendable = self.limit - self.reserve - self._used
         if spendable < min(costs.values()):
             return self._schedule(now, reset + RESET_MARGIN)
         intervals = self._intervals(now, reset, costs, spendable)
@@ -340,34 +273,15 @@ class RefreshPlanner:
     # --- persistence --------------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
-        """The state a restart must not lose: today's count and a running pause."""
-        self._roll()
-        return {
-            "day": self._day.isoformat(),
-            "used": self._used,
-            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
-            "pause_reason": self.pause_reason,
-            "vehicles": self.vehicle_count,
-        }
+        """The count and pause, and how many cars a full load has to cover."""
+        return {**super().as_dict(), "vehicles": self.vehicle_count}
 
     def restore(self, data: Mapping[str, Any] | None) -> None:
-        """Bring back a stored count (only if it is today's) and a pause still running."""
-        if not data:
-            return
-        now = self._roll()
-        try:
-            day = datetime.date.fromisoformat(str(data.get("day")))
-            used = int(data.get("used") or 0)
-            vehicles = int(data.get("vehicles") or 1)
-            raw_pause = data.get("paused_until")
-            pause = datetime.datetime.fromisoformat(raw_pause) if raw_pause else None
-        except (TypeError, ValueError):
-            return
-        if day == self._day:
-            self._used = max(self._used, used)
-        self.vehicle_count = max(1, vehicles)
-        if pause is not None and pause.tzinfo is not None and pause > now:
-            self.pause_until(pause, str(data.get("pause_reason") or PAUSE_QUOTA))
+        """Bring back a stored count, a running pause and the number of cars."""
+        super().restore(data)
+        vehicles = data.get("vehicles") if isinstance(data, Mapping) else None
+        if isinstance(vehicles, int) and not isinstance(vehicles, bool):
+            self.vehicle_count = max(1, vehicles)
 
 
 def _cost(snapshot: VehicleSnapshot) -> int:

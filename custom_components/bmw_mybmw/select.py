@@ -10,7 +10,7 @@ from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.charging_profile import ChargingMode
@@ -81,7 +81,7 @@ SELECT_TYPES: tuple[MyBMWSelectEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects each vehicle's capabilities allow."""
@@ -106,8 +106,10 @@ class MyBMWSelect(MyBMWEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Send the new option; show it once the car confirms."""
         description = self.entity_description
-        if await self._async_run_command(
-            description.service, lambda remote: description.select_fn(remote, option)
-        ):
+
+        def show() -> None:
             self._attr_current_option = option
-            self.async_write_ha_state()
+
+        await self._async_command_then_show(
+            description.service, lambda remote: description.select_fn(remote, option), show
+        )

@@ -28,14 +28,16 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .account_entity import MyBMWAccountEntity
+from .account_entity import ACCOUNT_SENSOR_TYPES, MyBMWAccountSensor
 from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .command_progress_sensor import COMMAND_PROGRESS, MyBMWCommandProgressSensor
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.const import get_dict, get_number, state_of
 from .mybmw.vehicle.fuel_and_battery import ChargingState
 from .telematics import async_add_telematics_entities
+from .values import is_ev as _is_ev
 
 PARALLEL_UPDATES = 0
 
@@ -54,16 +56,6 @@ CHARGING_STATUS_OPTIONS = [
     "target_reached",
 ]
 CLIMATE_STATUS_OPTIONS = ["cooling", "heating", "inactive", "standby", "ventilation"]
-COMMAND_STATE_OPTIONS = [
-    "idle",
-    "initiated",
-    "pending",
-    "delivered",
-    "executed",
-    "error",
-    "ignored",
-    "unknown",
-]
 TIRES = ("front_left", "front_right", "rear_left", "rear_right")
 # The state of a departure timer or charging window that is switched off.
 STATE_OFF = "off"
@@ -79,11 +71,7 @@ class MyBMWSensorEntityDescription(SensorEntityDescription):
     exists_fn: Callable[[MyBMWVehicle], bool] = lambda vehicle: vehicle.is_lsc_enabled
     attr_fn: Callable[[MyBMWVehicle], Mapping[str, Any]] | None = None
     # True when another entity of the car shows the same fact: then disabled by default.
-    redundant_fn: Callable[[MyBMWCoordinator, MyBMWVehicle], bool] | None = None
-
-
-def _is_ev(vehicle: MyBMWVehicle) -> bool:
-    return vehicle.is_lsc_enabled and vehicle.has_electric_drivetrain
+    redundant_fn: Callable[[BMWCoordinator, MyBMWVehicle], bool] | None = None
 
 
 def _is_combustion(vehicle: MyBMWVehicle) -> bool:
@@ -94,7 +82,7 @@ def _has_charging_profile(vehicle: MyBMWVehicle) -> bool:
     return _is_ev(vehicle) and vehicle.charging_profile is not None
 
 
-def _has_target_soc_number(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> bool:
+def _has_target_soc_number(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> bool:
     """The target SoC number exists (number.py's rule) and shows the same value."""
     return (
         not coordinator.read_only
@@ -407,44 +395,7 @@ def _departure_timer_descriptions(
         )
 
 
-COMMAND_PROGRESS = SensorEntityDescription(
-    key="command_progress",
-    translation_key="command_progress",
-    device_class=SensorDeviceClass.ENUM,
-    options=COMMAND_STATE_OPTIONS,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MyBMWAccountSensorEntityDescription(SensorEntityDescription):
-    """A sensor of the account (request budget), read from the coordinator."""
-
-    value_fn: Callable[[MyBMWCoordinator], SensorValue]
-    attr_fn: Callable[[MyBMWCoordinator], Mapping[str, Any]] | None = None
-
-
-ACCOUNT_SENSOR_TYPES: tuple[MyBMWAccountSensorEntityDescription, ...] = (
-    MyBMWAccountSensorEntityDescription(
-        key="api_requests_today",
-        translation_key="api_requests_today",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        # Counts up all day and starts again at 00:00 UTC.
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda c: c.planner.used,
-        attr_fn=lambda c: {"budget": c.planner.budget, "remaining": c.planner.remaining},
-    ),
-    MyBMWAccountSensorEntityDescription(
-        key="next_refresh",
-        translation_key="next_refresh",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.next_refresh,
-    ),
-)
-
-
-def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
+def _build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Entity]:
     descriptions = (*SENSOR_TYPES, *_departure_timer_descriptions(vehicle))
     entities: list[Entity] = [
         MyBMWSensor(coordinator, vehicle, description)
@@ -453,8 +404,8 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
     ]
     if not coordinator.read_only:
         entities.append(MyBMWCommandProgressSensor(coordinator, vehicle, COMMAND_PROGRESS))
-    # Only a coordinator that reads the charging history (CarData) has this attribute.
-    if hasattr(coordinator, "charging_sessions") and _is_ev(vehicle):
+    # Only where the backend reads the charging history (CarData).
+    if coordinator.charging_sessions is not None and _is_ev(vehicle):
         entities.extend(
             ChargingSessionSensor(coordinator, vehicle, description)
             for description in CHARGING_SESSION_SENSORS
@@ -464,7 +415,7 @@ def _build(coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle) -> Iterable[Ent
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's sensors and those of every vehicle, including later ones."""
@@ -483,7 +434,7 @@ class MyBMWSensor(MyBMWEntity, SensorEntity):
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         description: MyBMWSensorEntityDescription,
     ) -> None:
@@ -498,48 +449,3 @@ class MyBMWSensor(MyBMWEntity, SensorEntity):
         self._attr_native_value = self.entity_description.value_fn(vehicle)
         if self.entity_description.attr_fn is not None:
             self._attr_extra_state_attributes = dict(self.entity_description.attr_fn(vehicle))
-
-
-class MyBMWCommandProgressSensor(MyBMWEntity, SensorEntity):
-    """The state of the last remote command sent to this vehicle, as the coordinator tracks it."""
-
-    @callback
-    def _update_attrs(self) -> None:
-        progress = self.coordinator.command_progress.get(self.vin)
-        if progress is None:
-            # Nothing sent since start-up: say so rather than "unknown".
-            self._attr_native_value = "idle"
-            self._attr_extra_state_attributes = {}
-            return
-        state = progress.state if progress.state in COMMAND_STATE_OPTIONS else "unknown"
-        self._attr_native_value = state
-        self._attr_extra_state_attributes = {
-            "command": progress.service,
-            "updated_at": progress.updated_at.isoformat(),
-            "error": progress.error,
-        }
-
-
-class MyBMWAccountSensor(MyBMWAccountEntity, SensorEntity):
-    """A value of the account's request budget."""
-
-    entity_description: MyBMWAccountSensorEntityDescription
-
-    def __init__(
-        self, coordinator: MyBMWCoordinator, description: MyBMWAccountSensorEntityDescription
-    ) -> None:
-        """Read the first value at once, like the vehicle sensors."""
-        super().__init__(coordinator, description)
-        self._update_attrs()
-
-    @callback
-    def _update_attrs(self) -> None:
-        description = self.entity_description
-        self._attr_native_value = description.value_fn(self.coordinator)
-        if description.attr_fn is not None:
-            self._attr_extra_state_attributes = dict(description.attr_fn(self.coordinator))
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._update_attrs()
-        super()._handle_coordinator_update()

@@ -12,7 +12,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .const import DOMAIN
-from .coordinator import MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .mybmw.models import PointOfInterest
 
 SERVICE_SEND_POI = "send_poi"
@@ -40,7 +40,16 @@ SEND_POI_SCHEMA = vol.Schema(
 REFRESH_VEHICLE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES})
 
 
-def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MyBMWCoordinator, str]]:
+def _loaded_entries(hass: HomeAssistant) -> list[BMWConfigEntry]:
+    """The integration's entries whose coordinator is running."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    ]
+
+
+def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[BMWCoordinator, str]]:
     """Resolve the targeted devices to (coordinator, VIN), validating each one first."""
     registry = dr.async_get(hass)
     targets = []
@@ -60,10 +69,8 @@ def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MyBMW
         coordinator = next(
             (
                 entry.runtime_data
-                for entry_id in device.config_entries
-                if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
-                and entry.domain == DOMAIN
-                and entry.state is ConfigEntryState.LOADED
+                for entry in _loaded_entries(hass)
+                if device in dr.async_entries_for_config_entry(registry, entry.entry_id)
             ),
             None,
         )

@@ -10,7 +10,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MyBMWConfigEntry
+from .contract import BMWConfigEntry
 from .entity import MyBMWEntity, async_add_described_entities
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.fuel_and_battery import ChargingState
@@ -63,7 +63,7 @@ SWITCH_TYPES: tuple[MyBMWSwitchEntityDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches each vehicle's capabilities allow."""
@@ -92,7 +92,7 @@ class MyBMWSwitch(MyBMWEntity, SwitchEntity):
         await self._async_switch(False, description.off_service, description.off_fn)
 
     async def _async_switch(self, on: bool, service: str, action: RemoteAction) -> None:
-        if await self._async_run_command(service, action):
-            # The car's own report can lag behind; the next poll corrects a mismatch.
+        def show() -> None:
             self._attr_is_on = on
-            self.async_write_ha_state()
+
+        await self._async_command_then_show(service, action, show)

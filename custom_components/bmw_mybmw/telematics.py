@@ -11,7 +11,7 @@ the rest is created disabled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
@@ -35,8 +35,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from .cardata.catalogue import DESCRIPTORS
 from .cardata.models import DescriptorValue
 from .cardata.telematics import TelematicsDescriptor, read_state
-from .cardata_coordinator import CarDataCoordinator
-from .coordinator import MyBMWConfigEntry, MyBMWCoordinator
+from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity
 from .mybmw.vehicle import MyBMWVehicle
 
@@ -75,10 +74,8 @@ def binary_sensor_description(row: TelematicsDescriptor) -> BinarySensorEntityDe
     )
 
 
-def _values(coordinator: MyBMWCoordinator, vin: str) -> dict[str, DescriptorValue]:
-    states = getattr(coordinator, "states", {})
-    state = states.get(vin)
-    return state.values if state is not None else {}
+def _values(coordinator: BMWCoordinator, vin: str) -> Mapping[str, DescriptorValue]:
+    return coordinator.descriptor_readings(vin) or {}
 
 
 class TelematicsEntity(MyBMWEntity):
@@ -86,7 +83,7 @@ class TelematicsEntity(MyBMWEntity):
 
     def __init__(
         self,
-        coordinator: MyBMWCoordinator,
+        coordinator: BMWCoordinator,
         vehicle: MyBMWVehicle,
         row: TelematicsDescriptor,
         description: EntityDescription,
@@ -154,7 +151,7 @@ class TelematicsBinarySensor(TelematicsEntity, BinarySensorEntity, RestoreEntity
 
 
 def build_entity(
-    coordinator: MyBMWCoordinator, vehicle: MyBMWVehicle, row: TelematicsDescriptor
+    coordinator: BMWCoordinator, vehicle: MyBMWVehicle, row: TelematicsDescriptor
 ) -> Entity:
     """The entity of one row for one vehicle."""
     if row.platform == Platform.BINARY_SENSOR:
@@ -171,7 +168,7 @@ def rows_sent(
 
 
 def async_add_telematics_entities(
-    entry: MyBMWConfigEntry,
+    entry: BMWConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: Platform,
 ) -> None:
@@ -182,9 +179,6 @@ def async_add_telematics_entities(
     sent a descriptor it never sent before.
     """
     coordinator = entry.runtime_data
-    cardata: object = coordinator
-    if not isinstance(cardata, CarDataCoordinator):
-        return
     rows = ROWS[platform]
     by_key = {row.key: row for row in rows}
     created: set[tuple[str, str]] = set()
@@ -200,13 +194,15 @@ def async_add_telematics_entities(
     def _add_new() -> None:
         vehicles = coordinator.data or {}
         new: list[Entity] = []
-        for vin, state in cardata.states.items():
-            vehicle = vehicles.get(vin)
-            count = len(state.values)
-            if vehicle is None or (seen.get(vin) == count and vin not in remembered):
+        for vin, vehicle in vehicles.items():
+            readings = coordinator.descriptor_readings(vin)
+            if readings is None:  # a backend that streams no descriptors (MyBMW)
+                continue
+            count = len(readings)
+            if seen.get(vin) == count and vin not in remembered:
                 continue
             seen[vin] = count
-            wanted = rows_sent(state.values, rows)
+            wanted = rows_sent(readings, rows)
             wanted += [by_key[key] for key in sorted(remembered.pop(vin, ()))]
             for row in wanted:
                 if (vin, row.key) not in created:

@@ -1,4 +1,4 @@
-"""Fixtures for client tests: the simulated MyBMW cloud mounted into respx.
+"""Fixtures for client tests; ``cloud`` and ``mock_api`` come from tests/conftest.py.
 
 async def test_something(cloud, mock_api):
     ...  # httpx requests to the MyBMW hosts reach `cloud`
@@ -7,27 +7,11 @@ async def test_something(cloud, mock_api):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import respx
 
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
-from simulator.respx_fake import mock_mybmw_api
-
-
-@pytest.fixture
-def cloud() -> MyBMWCloud:
-    """The default fleet; command events advance one step per status poll (no waiting)."""
-    return MyBMWCloud(event_mode="poll", seed=1)
-
-
-@pytest.fixture
-def mock_api(cloud: MyBMWCloud) -> Iterator[respx.MockRouter]:
-    """Route every MyBMW host (and loopback URLs) to ``cloud`` for the test."""
-    with mock_mybmw_api(cloud) as router:
-        yield router
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from custom_components.bmw_mybmw.mybmw.vehicle.reports import (
 )
 from custom_components.bmw_mybmw.mybmw.vehicle.tires import Tires, parse_manufacturing_week
 from custom_components.bmw_mybmw.mybmw.vehicle.vehicle import MyBMWVehicle
+from simulator import fleet
 
 _SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
@@ -78,19 +79,12 @@ def _sample_seeds() -> list[Seed]:
 
 
 def _fleet_seeds() -> list[Seed]:
-    try:
-        from simulator import fleet
-    except ImportError:  # pragma: no cover - the fleet generator is optional here
-        return []
-    try:
-        specs = fleet.build_fleet(8, seed=3) + fleet.default_fleet()
-        return [(fleet.profile(s), fleet.state(s), fleet.charging_details(s)) for s in specs]
-    except Exception:  # pragma: no cover - generator still being written
-        return []
+    """The simulator's generated fleet: always there, so the fuzz tests always run."""
+    specs = fleet.build_fleet(8, seed=3) + fleet.default_fleet()
+    return [(fleet.profile(s), fleet.state(s), fleet.charging_details(s)) for s in specs]
 
 
 SEEDS = _sample_seeds() + _fleet_seeds()
-needs_seeds = pytest.mark.skipif(not SEEDS, reason="no sample responses and no fleet generator")
 
 # --- mutations ------------------------------------------------------------------------
 
@@ -235,7 +229,6 @@ def _account(region: Regions) -> Any:
 # --- targets -----------------------------------------------------------------------------
 
 
-@needs_seeds
 @PROFILE
 @given(data=st.data(), region=st.sampled_from(list(Regions)))
 def test_mutated_answers_never_break_a_vehicle(data: st.DataObject, region: Regions) -> None:
@@ -266,7 +259,6 @@ SUB_MODELS: list[Any] = [
 ]
 
 
-@needs_seeds
 @PROFILE
 @given(data=st.data())
 def test_sub_models_survive_a_mutated_merged_record(data: st.DataObject) -> None:

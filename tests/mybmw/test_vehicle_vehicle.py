@@ -278,10 +278,8 @@ async def test_get_vehicle_image_uses_client(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_remote_services_created_lazily_once() -> None:
-    try:
-        from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import RemoteServices
-    except ImportError:  # pragma: no cover - written in parallel by another helper
-        pytest.skip("remote_services not importable yet")
+    from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import RemoteServices
+
     vehicle = MyBMWVehicle(account(), base())
     services = vehicle.remote_services
     assert isinstance(services, RemoteServices)

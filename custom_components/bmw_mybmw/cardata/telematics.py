@@ -9,6 +9,7 @@ instead of a raw code. No Home Assistant imports.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import re
@@ -213,7 +214,7 @@ def read_clock(hour: DescriptorValue | None, minute: DescriptorValue | None) -> 
     return f"{int(h):02d}:{int(m):02d}"
 
 
-def read_state(row: TelematicsDescriptor, values: dict[str, DescriptorValue]) -> Any:
+def read_state(row: TelematicsDescriptor, values: Mapping[str, DescriptorValue]) -> Any:
     """The entity's state from the vehicle's readings (``None`` when unknown)."""
     if row.kind == CLOCK:
         return read_clock(values.get(row.parts[0]), values.get(row.parts[1]))

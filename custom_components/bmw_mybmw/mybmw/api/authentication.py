@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 import contextlib
 from dataclasses import dataclass
 import datetime
@@ -287,6 +287,7 @@ class MyBMWAuthentication(httpx.Auth):
         *,
         session_id: str | None = None,
         session_created_at: datetime.datetime | None = None,
+        on_tokens: Callable[[MyBMWAuthentication], None] | None = None,
     ) -> None:
         self.username = username
         self.password = password
@@ -300,6 +301,8 @@ class MyBMWAuthentication(httpx.Auth):
         self._session_created_at = session_created_at or _utcnow()
         self.quota_retry_at: datetime.datetime | None = None
         """Set after a quota answer; until then the client sends nothing for this account."""
+        self.on_tokens = on_tokens
+        """Called after a login changed the refresh token or gcid: the old token is spent."""
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -475,10 +478,13 @@ class MyBMWAuthentication(httpx.Auth):
         self._expires_at = (
             expiry - datetime.timedelta(seconds=TOKEN_EXPIRY_MARGIN_SECONDS) if expiry else None
         )
+        before = (self._refresh_token, self._gcid)
         if isinstance(data.get("refresh_token"), str) and data["refresh_token"]:
             self._refresh_token = data["refresh_token"]
         if isinstance(data.get("gcid"), str) and data["gcid"]:
             self._gcid = data["gcid"]
+        if self.on_tokens is not None and (self._refresh_token, self._gcid) != before:
+            self.on_tokens(self)
 
     # --- rest_of_world / north_america -------------------------------------------------
 
