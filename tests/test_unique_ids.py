@@ -28,7 +28,7 @@ from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from tests.cardata_ha import FakeBroker, wait_for_stream
 from tests.conftest import USER_AGENT_BUILD, SetupEntry
 from tests.platform_helpers import EV_VIN
-from tests.registry_helpers import vehicle_device
+from tests.registry_helpers import devices_with_identifier
 
 DUPLICATE = "does not generate unique IDs"
 
@@ -58,12 +58,15 @@ def _second_mybmw_entry(cloud: MyBMWCloud, region: str) -> MockConfigEntry:
 def _assert_both_complete(
     hass: HomeAssistant, first: MockConfigEntry, second: MockConfigEntry, vin: str
 ) -> None:
-    """Both entries have the car's entities, on one device that names both entries."""
-    device = vehicle_device(hass, vin)
-    assert device is not None
-    assert {first.entry_id, second.entry_id} <= device.config_entries
+    """Both entries have the car's entities, on the car's device.
+
+    Home Assistant 2025.4 shares one device between the entries; from 2026.10 each entry has a
+    device of its own (identifiers are unique per entry there).
+    """
+    devices = {d.id for d in devices_with_identifier(hass, (DOMAIN, vin))}
+    assert 1 <= len(devices) <= 2
     for entry in (first, second):
-        on_device = [e for e in _entities(hass, entry) if e.device_id == device.id]
+        on_device = [e for e in _entities(hass, entry) if e.device_id in devices]
         assert on_device, entry.title
         assert all(e.unique_id.startswith(f"{entry.entry_id}-{vin}-") for e in on_device)
         assert all(hass.states.get(e.entity_id) is not None for e in on_device if not e.disabled)
