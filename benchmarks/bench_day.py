@@ -100,7 +100,7 @@ def _count(requests: list[Any]) -> dict[str, int]:
 
 
 def main() -> None:
-    args = parse_args(__doc__ or "")
+    args = parse_args(__doc__ or "", kinds=True)
     hours = 24.0
     fleets = FLEETS[:2] if args.quick else FLEETS
     results: dict[str, Any] = {}
@@ -112,7 +112,7 @@ def main() -> None:
     ):
         for n, movers in fleets:
             key = str(n) if movers is None else f"{n}/{movers} moving"
-            for kind in ("ours", "core"):
+            for kind in args.kinds:
                 row = asyncio.run(simulate(kind, n, frozen, hours, movers))
                 results.setdefault(key, {})[kind] = row
                 print(
@@ -120,7 +120,15 @@ def main() -> None:
                     f"({row['quota_counted']} quota-counted), data age median "
                     f"{row['median_age_s'] / 60:.1f} min, max {row['max_age_s'] / 60:.1f} min"
                 )
-    write_result(args.out, {"results": results, "start": START, "step_s": STEP.total_seconds()})
+    write_result(
+        args.out,
+        {
+            "results": results,
+            "kinds": list(args.kinds),
+            "start": START,
+            "step_s": STEP.total_seconds(),
+        },
+    )
 
 
 if __name__ == "__main__":
