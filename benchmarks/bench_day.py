@@ -1,5 +1,6 @@
 """Benchmark 2: a simulated day in Home Assistant, bmw_mybmw (quota-aware planner) vs the
-former core integration's fixed 5-minute polling (bmw_connected_drive of HA 2025.4.4).
+former core integration's fixed 5-minute polling (bmw_connected_drive of HA 2025.4.4;
+``--kinds ours`` on newer Home Assistant, which no longer has it).
 
 Time is frozen (freezegun) and moved in one-minute steps; Home Assistant's timers
 fire as they would. The fleet drives, parks and charges (benchmarks/scenario.py).

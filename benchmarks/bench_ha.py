@@ -1,5 +1,6 @@
 """Benchmark 4 (and 5 in Home Assistant): config entry setup time and memory, and lock feedback,
-bmw_mybmw vs the former core integration bmw_connected_drive of Home Assistant 2025.4.4.
+bmw_mybmw vs the former core integration bmw_connected_drive of Home Assistant 2025.4.4
+(``--kinds ours`` on newer Home Assistant, which no longer has it).
 
 Both integrations run in the same process against the same simulated cloud
 (respx). Setup time is the median of several runs of ``async_setup`` of one

@@ -1,8 +1,9 @@
 """Home Assistant in-process (pytest-homeassistant-custom-component's test instance).
 
-Runs in benchmarks/.venv-ha: Home Assistant 2025.4.4 with this project's
-integration ``bmw_mybmw`` and the former core integration
-``bmw_connected_drive`` (with bimmer-connected 0.17.2, as that release pins).
+Runs in the current lane's .venv (this project's ``bmw_mybmw`` only) and in
+benchmarks/.venv-ha: Home Assistant 2025.4.4 with ``bmw_mybmw`` and the former
+core integration ``bmw_connected_drive`` (with bimmer-connected 0.17.2, as that
+release pins), which exists only up to Home Assistant 2026.2.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from simulator.cloud import DEMO_PASSWORD, DEMO_USERNAME
 
 from .common import ROOT  # noqa: F401  (puts the checkout on sys.path)
 
-NAMES = {"ours": "bmw_mybmw", "core": "bmw_connected_drive (HA 2025.4.4)"}
+NAMES = {"ours": "bmw_mybmw", "core": "bmw_connected_drive"}
 DOMAINS = {"ours": "bmw_mybmw", "core": "bmw_connected_drive"}
 
 logging.basicConfig(level=logging.CRITICAL)
