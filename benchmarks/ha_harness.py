@@ -9,12 +9,14 @@ release pins), which exists only up to Home Assistant 2026.2.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 import logging
 import tempfile
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant import loader
+from homeassistant.components.http import HomeAssistantHTTP
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -36,7 +38,13 @@ for noisy in ("homeassistant", "bimmer_connected", "custom_components", "httpx")
 @asynccontextmanager
 async def home_assistant() -> AsyncIterator[HomeAssistant]:
     """A running test instance with custom integrations enabled and a throw-away config dir."""
-    with tempfile.TemporaryDirectory(prefix="bmw-bench-") as config_dir:
+    with tempfile.TemporaryDirectory(prefix="bmw-bench-") as config_dir, ExitStack() as stack:
+        # The image platform needs ``http``; like the test plugin's tests, never bind a real
+        # port. Newer Home Assistant binds during setup and, with 8123 taken (as on a machine
+        # that runs a demo), fails ``http`` and with it every image entity.
+        for name in ("async_bind", "start"):
+            if hasattr(HomeAssistantHTTP, name):
+                stack.enter_context(patch.object(HomeAssistantHTTP, name))
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
             try:
