@@ -1,5 +1,6 @@
 """Benchmark 2: a simulated day in Home Assistant, bmw_mybmw (quota-aware planner) vs the
-former core integration's fixed 5-minute polling (bmw_connected_drive of HA 2025.4.4).
+former core integration's fixed 5-minute polling (bmw_connected_drive of HA 2025.4.4;
+``--kinds ours`` on newer Home Assistant, which no longer has it).
 
 Time is frozen (freezegun) and moved in one-minute steps; Home Assistant's timers
 fire as they would. The fleet drives, parks and charges (benchmarks/scenario.py).
@@ -100,7 +101,7 @@ def _count(requests: list[Any]) -> dict[str, int]:
 
 
 def main() -> None:
-    args = parse_args(__doc__ or "")
+    args = parse_args(__doc__ or "", kinds=True)
     hours = 24.0
     fleets = FLEETS[:2] if args.quick else FLEETS
     results: dict[str, Any] = {}
@@ -112,7 +113,7 @@ def main() -> None:
     ):
         for n, movers in fleets:
             key = str(n) if movers is None else f"{n}/{movers} moving"
-            for kind in ("ours", "core"):
+            for kind in args.kinds:
                 row = asyncio.run(simulate(kind, n, frozen, hours, movers))
                 results.setdefault(key, {})[kind] = row
                 print(
@@ -120,7 +121,15 @@ def main() -> None:
                     f"({row['quota_counted']} quota-counted), data age median "
                     f"{row['median_age_s'] / 60:.1f} min, max {row['max_age_s'] / 60:.1f} min"
                 )
-    write_result(args.out, {"results": results, "start": START, "step_s": STEP.total_seconds()})
+    write_result(
+        args.out,
+        {
+            "results": results,
+            "kinds": list(args.kinds),
+            "start": START,
+            "step_s": STEP.total_seconds(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 import json
 from pathlib import Path
+import platform
 import statistics
 import sys
 import time
@@ -29,17 +30,46 @@ def import_client() -> None:
         sys.path.insert(0, path)
 
 
-def parse_args(description: str) -> argparse.Namespace:
-    """``--quick`` (fewer repetitions) and ``--out`` (result JSON)."""
+KINDS = ("ours", "core")
+"""Integrations a Home Assistant benchmark can compare: this project's and the former core one."""
+
+
+def parse_args(description: str, *, kinds: bool = False) -> argparse.Namespace:
+    """``--quick`` (fewer repetitions), ``--out`` (result JSON) and, with ``kinds``, ``--kinds``.
+
+    The former core integration exists only up to Home Assistant 2026.2, so a lane on
+    newer Home Assistant runs ``--kinds ours``.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--out", type=Path, required=True, help="result JSON file")
-    return parser.parse_args()
+    if kinds:
+        parser.add_argument(
+            "--kinds",
+            default=",".join(KINDS),
+            type=lambda text: tuple(dict.fromkeys(part.strip() for part in text.split(","))),
+            help="comma-separated integrations to run: ours, core (default: both)",
+        )
+    args = parser.parse_args()
+    if kinds and (not args.kinds or set(args.kinds) - set(KINDS)):
+        parser.error(f"--kinds takes a comma-separated choice of {', '.join(KINDS)}")
+    return args
+
+
+def environment() -> dict[str, str]:
+    """Python and, when loaded, Home Assistant of this run, so the report can say what ran where."""
+    found = {"python": platform.python_version()}
+    if "homeassistant" in sys.modules:
+        from homeassistant.const import __version__ as ha_version
+
+        found["home_assistant"] = ha_version
+    return found
 
 
 def write_result(path: Path, data: dict[str, Any]) -> None:
-    """Store one benchmark's figures for the report."""
+    """Store one benchmark's figures, with the versions they ran on, for the report."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**data, "environment": environment()}
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
     print(f"  -> {path}")
 

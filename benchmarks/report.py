@@ -24,11 +24,38 @@ OPS = (
     ("forced_refresh", "forced refresh (re-initialise)"),
     ("door_lock", "command: door lock (until state current)"),
 )
-OURS, REF, CORE = "bmw_mybmw", "bimmer-connected 0.17.4", "bmw_connected_drive (HA 2025.4.4)"
+OURS, REF, CORE = "bmw_mybmw", "bimmer-connected 0.17.4", "bmw_connected_drive"
+KIND_NAMES = {"ours": OURS, "core": CORE}
 
 
-def machine() -> dict[str, str]:
-    """CPU model, cores, RAM and Python of this machine."""
+def versions(data: dict[str, Any]) -> tuple[str, str]:
+    """(Home Assistant, Python) a result file was measured on ("?" where it did not say)."""
+    env = data.get("environment", {})
+    return env.get("home_assistant", "?"), env.get("python", "?")
+
+
+def ran_on(data: dict[str, Any]) -> str:
+    """One sentence naming the Home Assistant and Python a table ran on."""
+    ha, python = versions(data)
+    if "home_assistant" not in data.get("environment", {}):
+        return f"Ran on Python {python}, library level (no Home Assistant)."
+    return f"Ran on **Home Assistant {ha}**, Python {python}."
+
+
+def core_heading(data: dict[str, Any]) -> list[str]:
+    """Heading and reason of a side-by-side comparison with the former core integration."""
+    ha, python = versions(data)
+    return [
+        f"### Side by side with {CORE} on Home Assistant {ha}",
+        "",
+        f"Ran on **Home Assistant {ha}**, Python {python}. The former core integration exists only up "
+        f"to Home Assistant 2026.2, so both integrations run side by side on {ha}, the oldest release "
+        "this project supports, with the bimmer-connected version that release pins.",
+    ]
+
+
+def machine(results: dict[str, Any | None]) -> dict[str, str]:
+    """CPU model, cores, RAM and OS of this machine; the Home Assistant and Python of each run."""
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -44,13 +71,50 @@ def machine() -> dict[str, str]:
                 ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
     except OSError:
         pass
-    return {
+    info = {
         "CPU": cpu,
         "cores": str(os.cpu_count()),
         "RAM": ram,
-        "Python": platform.python_version(),
-        "OS": f"{platform.system()} {platform.release()}",
+        "OS (kernel)": f"{platform.system()} {platform.release()}",
     }
+    for names, label in (
+        (("requests", "parse", "command"), "benchmarks 1, 3, 5 (library level)"),
+        (("day", "ha", "cardata"), f"benchmarks 2, 4, 5, 6 ({OURS})"),
+        (("day-core", "ha-core"), f"benchmarks 2, 4, 5 ({OURS} vs {CORE})"),
+    ):
+        found = {versions(data) for name in names if (data := results.get(name))}
+        if found:
+            info[label] = "; ".join(
+                f"Python {python}" if ha == "?" else f"Home Assistant {ha}, Python {python}"
+                for ha, python in sorted(found)
+            )
+    return info
+
+
+def environments(results: dict[str, Any | None]) -> list[str]:
+    """Where each group of benchmarks ran."""
+    lines = [
+        "Environments, all talking to the project's simulated MyBMW cloud (`simulator/`) through respx:",
+        "",
+    ]
+    if results.get("requests") or results.get("parse") or results.get("command"):
+        lines.append(
+            f"- `benchmarks/.venv-ref`, built inside the current lane's Debian forky root: {REF} from the "
+            "package registry beside this project's bundled client."
+        )
+    if results.get("day") or results.get("ha") or results.get("cardata"):
+        lines.append(
+            "- The current lane (`scripts/lane current`): the project's `.venv`, whose Home Assistant "
+            "comes with the newest pytest-homeassistant-custom-component (`scripts/lib/versions.sh`); "
+            f"{OURS} only, as the former core integration no longer exists there."
+        )
+    if results.get("day-core") or results.get("ha-core"):
+        lines.append(
+            "- `benchmarks/.venv-ha` over the oldest lane's `.venv-oldest` (Home Assistant 2025.4.4) with "
+            "bimmer-connected 0.17.2, the version that release's `bmw_connected_drive` pins: both "
+            "integrations side by side."
+        )
+    return lines
 
 
 def load(folder: Path, name: str) -> dict[str, Any] | None:
@@ -132,24 +196,24 @@ def fleet_label(key: str, *, noun: bool = False) -> str:
     return f"{count} ({movers})" if movers else count
 
 
-def day_section(data: dict[str, Any]) -> list[str]:
+DAY_INTRO = (
+    "Home Assistant in-process, time frozen and moved in 1-minute steps through 24 h; the fleet drives "
+    "(07:00 and 17:00, 45 min each), parks and, where it can, charges (18:00-22:00), each vehicle shifted "
+    'by a few minutes; in the "10 (1 moving)" household only the first car does, the other nine stay '
+    "parked. Requests per day exclude the setup; data age = time since the vehicle's state was "
+    "last read, sampled every minute (median of the per-vehicle medians, and the worst moment)."
+)
+
+
+def day_rows(data: dict[str, Any], labels: dict[str, str]) -> list[str]:
+    """The per-fleet summary table of one bench_day result, one row per integration."""
     out = [
-        "## 2. A simulated day in Home Assistant",
-        "",
-        planner_note(),
-        "",
-        "Home Assistant in-process, time frozen and moved in 1-minute steps through 24 h; the fleet drives "
-        "(07:00 and 17:00, 45 min each), parks and, where it can, charges (18:00-22:00), each vehicle shifted "
-        'by a few minutes; in the "10 (1 moving)" household only the first car does, the other nine stay '
-        "parked. Requests per day exclude the setup; data age = time since the vehicle's state was "
-        "last read, sampled every minute (median of the per-vehicle medians, and the worst moment).",
-        "",
         "| vehicles | integration | requests/day | quota-counted | per vehicle | data age median | "
         "data age max | median age parked / driving / charging |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for n, row in ordered(data["results"]):
-        for kind, name in (("ours", OURS), ("core", CORE + ", fixed 5 min")):
+        for kind, name in labels.items():
             r = row[kind]
             phases: dict[str, list[float]] = {}
             for vehicle in r["per_vehicle"].values():
@@ -164,29 +228,61 @@ def day_section(data: dict[str, Any]) -> list[str]:
                 f"{r['requests'] / len(r['per_vehicle']):.0f} | {minutes(r['median_age_s'])} | "
                 f"{minutes(r['max_age_s'])} | {by_phase} |"
             )
-    out += [
-        "",
-        "BMW's daily quota is unpublished; about 120 calls a day were reported (mybmw-api.md §5.4). "
-        "Fixed 5-minute polling spends several times that; the planner stays within its daily budget and "
-        "pays for it with older data, most of all for larger fleets. Each car is read on its own turn, a "
-        "moving one more often than a parked one; but a car is seen moving only at its own turn, so when "
-        "all cars drive at the same hours (as here) each is noticed on its own.",
-        "",
-        "Per vehicle (state reads and data age median / max):",
-        "",
-        f"| vehicles | # | vehicle | {OURS} reads | {OURS} age | {CORE} reads | {CORE} age |",
-        "|---:|---:|---|---:|---:|---:|---:|",
+    return out
+
+
+def per_vehicle_rows(data: dict[str, Any], kinds: tuple[str, ...]) -> list[str]:
+    """State reads and data age of every vehicle, one column pair per integration."""
+    head = " | ".join(f"{KIND_NAMES[k]} reads | {KIND_NAMES[k]} age" for k in kinds)
+    out = [
+        f"| vehicles | # | vehicle | {head} |",
+        "|---:|---:|---|" + "---:|---:|" * len(kinds),
     ]
     for n, row in ordered(data["results"]):
-        ours, core = row["ours"]["per_vehicle"], row["core"]["per_vehicle"]
-        for index, vin in enumerate(ours):
-            o, c = ours[vin], core[vin]
-            out.append(
-                f"| {fleet_label(n)} | {index + 1} | {o.get('vehicle', '')} | {o['state_reads']} | "
-                f"{minutes(o['median_age_s'])} / {minutes(o['max_age_s'])} | {c['state_reads']} | "
-                f"{minutes(c['median_age_s'])} / {minutes(c['max_age_s'])} |"
+        first = row[kinds[0]]["per_vehicle"]
+        for index, vin in enumerate(first):
+            cells = " | ".join(
+                f"{row[k]['per_vehicle'][vin]['state_reads']} | "
+                f"{minutes(row[k]['per_vehicle'][vin]['median_age_s'])} / "
+                f"{minutes(row[k]['per_vehicle'][vin]['max_age_s'])}"
+                for k in kinds
             )
-    out.append("")
+            out.append(
+                f"| {fleet_label(n)} | {index + 1} | {first[vin].get('vehicle', '')} | {cells} |"
+            )
+    return out
+
+
+def day_section(data: dict[str, Any] | None, core: dict[str, Any] | None) -> list[str]:
+    out = ["## 2. A simulated day in Home Assistant", "", planner_note(), "", DAY_INTRO, ""]
+    if data:
+        out += [ran_on(data), "", *day_rows(data, {"ours": OURS}), ""]
+        out += [
+            "BMW's daily quota is unpublished; about 120 calls a day were reported (mybmw-api.md §5.4). "
+            "The planner stays within its daily budget and pays for it with older data, most of all for "
+            "larger fleets. Each car is read on its own turn, a moving one more often than a parked one; "
+            "but a car is seen moving only at its own turn, so when all cars drive at the same hours (as "
+            "here) each is noticed on its own.",
+            "",
+            "Per vehicle (state reads and data age median / max):",
+            "",
+            *per_vehicle_rows(data, ("ours",)),
+            "",
+        ]
+    if core:
+        out += [
+            *core_heading(core),
+            f"{CORE} polls every vehicle at a fixed 5 minutes.",
+            "",
+            *day_rows(core, {"ours": OURS, "core": CORE + ", fixed 5 min"}),
+            "",
+            "Fixed 5-minute polling spends several times the reported quota.",
+            "",
+            "Per vehicle (state reads and data age median / max):",
+            "",
+            *per_vehicle_rows(core, ("ours", "core")),
+            "",
+        ]
     return out
 
 
@@ -241,45 +337,87 @@ def per_entity(row: dict[str, Any], key: str) -> float:
     return float((core[key] / core["entities"]) / (ours[key] / ours["entities"]))
 
 
-def ha_section(data: dict[str, Any]) -> list[str]:
-    cold = data["cold_first_setup"]
+def setup_rows(data: dict[str, Any], kinds: tuple[str, ...]) -> list[str]:
+    """Setup time and memory per fleet size; with both integrations, the core / ours ratios."""
     out = [
-        "## 4. Home Assistant: config entry setup",
-        "",
-        f"Median of {data['reps']} setups per integration (interleaved) after one warm-up; memory = tracemalloc "
-        "peak during setup and what is still allocated after it (separate run). Both log in with a stored "
-        "refresh token against the same simulated cloud.",
-        "",
         "| vehicles | integration | entities | setup time | peak memory | retained | requests | time / entity | peak / entity |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, row in ordered(data["setup"]):
-        for kind, name in (("ours", OURS), ("core", CORE)):
+        for kind in kinds:
             r = row[kind]
             out.append(
-                f"| {n} | {name} | {r['entities']} | {r['median_s'] * 1e3:.1f} ms | "
+                f"| {n} | {KIND_NAMES[kind]} | {r['entities']} | {r['median_s'] * 1e3:.1f} ms | "
                 f"{r['peak_bytes'] / 2**20:.2f} MiB | {r['retained_bytes'] / 2**20:.2f} MiB | "
                 f"{r['requests']} | {r['median_s'] / r['entities'] * 1e6:.0f} µs | "
                 f"{r['peak_bytes'] / r['entities'] / 1024:.1f} KiB |"
             )
-        out.append(
-            f"| {n} | ratio core / ours | | {row['time_ratio']:.2f}x | {row['peak_ratio']:.2f}x | | | "
-            f"{per_entity(row, 'median_s'):.2f}x | {per_entity(row, 'peak_bytes'):.2f}x |"
-        )
-    out += [
-        "",
-        f"Cold first setup, module imports included (1 vehicle): {OURS} "
-        f"{cold['ours']['seconds'] * 1e3:.0f} ms, {CORE} {cold['core']['seconds'] * 1e3:.0f} ms.",
-        "Ours creates more entities per vehicle (see the entities column); per entity the cost is "
-        "what the time column divided by the entity count gives.",
-        "",
-    ]
+        if "time_ratio" in row:
+            out.append(
+                f"| {n} | ratio core / ours | | {row['time_ratio']:.2f}x | {row['peak_ratio']:.2f}x | | | "
+                f"{per_entity(row, 'median_s'):.2f}x | {per_entity(row, 'peak_bytes'):.2f}x |"
+            )
     return out
 
 
-def command_section(lib: dict[str, Any], ha: dict[str, Any] | None) -> list[str]:
+def cold_line(data: dict[str, Any], kinds: tuple[str, ...]) -> str:
+    cold = data["cold_first_setup"]
+    return (
+        "Cold first setup, module imports included (1 vehicle): "
+        + ", ".join(f"{KIND_NAMES[k]} {cold[k]['seconds'] * 1e3:.0f} ms" for k in kinds)
+        + "."
+    )
+
+
+def ha_section(data: dict[str, Any] | None, core: dict[str, Any] | None) -> list[str]:
+    reps = (data or core or {}).get("reps")
+    out = [
+        "## 4. Home Assistant: config entry setup",
+        "",
+        f"Median of {reps} setups per integration (interleaved when there are two) after one warm-up; "
+        "memory = tracemalloc peak during setup and what is still allocated after it (separate run). "
+        "Every entry logs in with a stored refresh token against the same simulated cloud.",
+        "",
+    ]
+    if data:
+        out += [ran_on(data), "", *setup_rows(data, ("ours",)), "", cold_line(data, ("ours",)), ""]
+    if core:
+        out += [
+            *core_heading(core),
+            "",
+            *setup_rows(core, ("ours", "core")),
+            "",
+            cold_line(core, ("ours", "core")),
+            "Ours creates more entities per vehicle (see the entities column); per entity the cost is "
+            "what the time column divided by the entity count gives.",
+            "",
+        ]
+    return out
+
+
+def lock_rows(ha: dict[str, Any], kinds: tuple[str, ...]) -> list[str]:
+    """State changes of the lock entity after pressing lock, per server behaviour and integration."""
+    out = [
+        "| server | integration | state changes (s: state) | final state | requests |",
+        "|---|---|---|---|---:|",
+    ]
+    for variant, row in ordered(ha["lock"]):
+        for kind in kinds:
+            r = row[kind]
+            changes = ", ".join(f"{at:.1f}: {state}" for at, state in r["changes"])
+            out.append(
+                f"| {variant} | {KIND_NAMES[kind]} | {changes} | {r['final_state']} | {r['requests']} |"
+            )
+    return out
+
+
+def command_section(
+    lib: dict[str, Any], ha: dict[str, Any] | None, core: dict[str, Any] | None
+) -> list[str]:
     out = [
         "## 5. Command feedback",
+        "",
+        ran_on(lib),
         "",
         "Time from pressing lock to the confirmed new state. The libraries' sleeps are replaced by a virtual "
         "clock (the simulated cloud moves with it), so the reference library's fixed constants count in full "
@@ -316,24 +454,22 @@ def command_section(lib: dict[str, Any], ha: dict[str, Any] | None) -> list[str]
         "31.5 s; it saves status calls instead.",
         "",
     ]
-    if ha:
+    lock = ha or core
+    if lock:
         out += [
             "### In Home Assistant: the lock entity",
             "",
-            f"{ha['lock_fleet']} vehicles, the car executes {ha['car_seconds']:g} s after the trigger; the "
-            "state changes of the lock entity as seen on the event bus (virtual + processing seconds).",
+            f"{lock['lock_fleet']} vehicles, the car executes {lock['car_seconds']:g} s after the trigger; "
+            "the state changes of the lock entity as seen on the event bus (virtual + processing seconds).",
             "",
-            "| server | integration | state changes (s: state) | final state | requests |",
-            "|---|---|---|---|---:|",
         ]
-        for variant, row in ordered(ha["lock"]):
-            for kind, name in (("ours", OURS), ("core", CORE)):
-                r = row[kind]
-                changes = ", ".join(f"{at:.1f}: {state}" for at, state in r["changes"])
-                out.append(
-                    f"| {variant} | {name} | {changes} | {r['final_state']} | {r['requests']} |"
-                )
+    if ha:
+        out += [ran_on(ha), "", *lock_rows(ha, ("ours",)), ""]
+    if core:
         out += [
+            *core_heading(core),
+            "",
+            *lock_rows(core, ("ours", "core")),
             "",
             "The core integration writes an optimistic `locked` at once, before the car has done "
             "anything; its confirmation is the state written after the whole-account refresh. With the "
@@ -344,65 +480,31 @@ def command_section(lib: dict[str, Any], ha: dict[str, Any] | None) -> list[str]
     return out
 
 
-def headline(results: dict[str, Any]) -> list[str]:
-    lines = ["## Headline", ""]
-    req = results.get("requests")
-    if req:
-        r9 = req["results"]["9"]
-        lines.append(
-            f"- Requests, 9 vehicles: forced refresh {r9['ours']['forced_refresh']['requests']} vs "
-            f"{r9['ref']['forced_refresh']['requests']} ({ratio(r9['ref']['forced_refresh']['requests'], r9['ours']['forced_refresh']['requests'])} fewer), "
-            f"door lock {r9['ours']['door_lock']['requests']} vs {r9['ref']['door_lock']['requests']} "
-            f"({ratio(r9['ref']['door_lock']['requests'], r9['ours']['door_lock']['requests'])} fewer); "
-            f"steady refresh as the integration mostly runs it {r9['ours']['refresh_state_only']['requests']} vs "
-            f"{r9['ref']['refresh_state_only']['requests']}; first loads and a refresh with charging details are equal."
-        )
+def headline_current(results: dict[str, Any]) -> list[str]:
+    """Our side on the current lane: the figures a user of current Home Assistant gets."""
+    lines: list[str] = []
     day = results.get("day")
     if day:
-        parts = []
-        for n, row in ordered(day["results"]):
-            parts.append(
-                f"{fleet_label(n, noun=True)}: {row['ours']['requests']} vs "
-                f"{row['core']['requests']} requests/day ({ratio(row['core']['requests'], row['ours']['requests'])} fewer), "
-                f"median data age {minutes(row['ours']['median_age_s'])} vs {minutes(row['core']['median_age_s'])}"
-            )
-        lines.append("- Simulated day vs fixed 5-minute polling: " + "; ".join(parts) + ".")
-    parse = results.get("parse")
-    if parse:
-        speedups = ", ".join(f"{n}: {row['speedup']:.2f}x" for n, row in ordered(parse["results"]))
-        worst = min(row["speedup"] for row in parse["results"].values())
-        lines.append(
-            f"- Parse CPU speed-up (reference time / ours) by vehicle count: {speedups}; "
-            f"2x goal {'met' if worst >= 2 else '**not met**'}."
-        )
+        parts = [
+            f"{fleet_label(n, noun=True)}: {row['ours']['requests']} requests/day, median data age "
+            f"{minutes(row['ours']['median_age_s'])} (max {minutes(row['ours']['max_age_s'])})"
+            for n, row in ordered(day["results"])
+        ]
+        lines.append("- Simulated day: " + "; ".join(parts) + ".")
     ha = results.get("ha")
     if ha:
         parts = [
-            f"{n}: {row['time_ratio']:.2f}x time, {row['peak_ratio']:.2f}x peak memory "
-            f"({per_entity(row, 'median_s'):.2f}x / {per_entity(row, 'peak_bytes'):.2f}x per entity; "
-            f"{row['ours']['entities']} vs {row['core']['entities']} entities)"
+            f"{n}: {row['ours']['median_s'] * 1e3:.0f} ms, {row['ours']['peak_bytes'] / 2**20:.1f} MiB "
+            f"peak, {row['ours']['entities']} entities"
             for n, row in ordered(ha["setup"])
         ]
-        lines.append(
-            "- HA setup, core / ours (above 1: ours is lighter) by vehicle count: "
-            + "; ".join(parts)
-            + "."
-        )
-    cmd = results.get("command")
-    if cmd:
-        row = cmd["results"].get("pending/3/15")
-        if row:
+        lines.append("- Config entry setup by vehicle count: " + "; ".join(parts) + ".")
+        lock = ha["lock"].get("pending", {}).get("ours")
+        if lock and lock.get("first_locked_s") is not None:
             lines.append(
-                f"- Lock feedback (3 vehicles, car executes after 15 s): {row['ours']['feedback_s']:.1f} s "
-                f"vs {row['ref']['feedback_s']:.1f} s ({row['ratio']:.2f}x faster), "
-                f"{row['ours']['requests']} vs {row['ref']['requests']} requests."
-            )
-        row = cmd["results"].get("initiated/3/15")
-        if row and not row["ref"]["confirmed"]:
-            lines.append(
-                f"- With a server that reports INITIATED first, the reference library returns after "
-                f"{row['ref']['feedback_s']:.1f} s with the old state; ours confirms after "
-                f"{row['ours']['feedback_s']:.1f} s."
+                f"- Lock entity ({ha['lock_fleet']} vehicles, car executes after "
+                f"{ha['car_seconds']:g} s): `locked` confirmed after {lock['first_locked_s']:.1f} s, "
+                f"{lock['requests']} requests."
             )
     cardata = results.get("cardata")
     if cardata:
@@ -422,7 +524,109 @@ def headline(results: dict[str, Any]) -> list[str]:
                 f"enabled by default); push to state {default['median_ms']:.1f} ms median "
                 f"({every['median_ms']:.1f} ms with all {every['entities']} enabled)."
             )
-    return [*lines, ""]
+    if not lines:
+        return []
+    source = day or ha or cardata or {}
+    ha_version, python = versions(source)
+    return [f"### {OURS} on Home Assistant {ha_version} (Python {python})", "", *lines, ""]
+
+
+def headline_library(results: dict[str, Any]) -> list[str]:
+    """The bundled client against the reference library, no Home Assistant involved."""
+    lines: list[str] = []
+    req = results.get("requests")
+    if req:
+        r9 = req["results"]["9"]
+        lines.append(
+            f"- Requests, 9 vehicles: forced refresh {r9['ours']['forced_refresh']['requests']} vs "
+            f"{r9['ref']['forced_refresh']['requests']} ({ratio(r9['ref']['forced_refresh']['requests'], r9['ours']['forced_refresh']['requests'])} fewer), "
+            f"door lock {r9['ours']['door_lock']['requests']} vs {r9['ref']['door_lock']['requests']} "
+            f"({ratio(r9['ref']['door_lock']['requests'], r9['ours']['door_lock']['requests'])} fewer); "
+            f"steady refresh as the integration mostly runs it {r9['ours']['refresh_state_only']['requests']} vs "
+            f"{r9['ref']['refresh_state_only']['requests']}; first loads and a refresh with charging details are equal."
+        )
+    parse = results.get("parse")
+    if parse:
+        speedups = ", ".join(f"{n}: {row['speedup']:.2f}x" for n, row in ordered(parse["results"]))
+        worst = min(row["speedup"] for row in parse["results"].values())
+        lines.append(
+            f"- Parse CPU speed-up (reference time / ours) by vehicle count: {speedups}; "
+            f"2x goal {'met' if worst >= 2 else '**not met**'}."
+        )
+    cmd = results.get("command")
+    if cmd:
+        row = cmd["results"].get("pending/3/15")
+        if row:
+            lines.append(
+                f"- Lock feedback (3 vehicles, car executes after 15 s): {row['ours']['feedback_s']:.1f} s "
+                f"vs {row['ref']['feedback_s']:.1f} s ({row['ratio']:.2f}x faster), "
+                f"{row['ours']['requests']} vs {row['ref']['requests']} requests."
+            )
+        row = cmd["results"].get("initiated/3/15")
+        if row and not row["ref"]["confirmed"]:
+            lines.append(
+                f"- With a server that reports INITIATED first, the reference library returns after "
+                f"{row['ref']['feedback_s']:.1f} s with the old state; ours confirms after "
+                f"{row['ours']['feedback_s']:.1f} s."
+            )
+    if not lines:
+        return []
+    _, python = versions(req or parse or cmd or {})
+    return [
+        f"### The bundled client vs {REF} (Python {python}, no Home Assistant)",
+        "",
+        *lines,
+        "",
+    ]
+
+
+def headline_core(results: dict[str, Any]) -> list[str]:
+    """Ours against the former core integration, on the release that still has it."""
+    lines: list[str] = []
+    day = results.get("day-core")
+    if day:
+        parts = [
+            f"{fleet_label(n, noun=True)}: {row['ours']['requests']} vs "
+            f"{row['core']['requests']} requests/day ({ratio(row['core']['requests'], row['ours']['requests'])} fewer), "
+            f"median data age {minutes(row['ours']['median_age_s'])} vs {minutes(row['core']['median_age_s'])}"
+            for n, row in ordered(day["results"])
+        ]
+        lines.append("- Simulated day vs fixed 5-minute polling: " + "; ".join(parts) + ".")
+    ha = results.get("ha-core")
+    if ha:
+        parts = [
+            f"{n}: {row['time_ratio']:.2f}x time, {row['peak_ratio']:.2f}x peak memory "
+            f"({per_entity(row, 'median_s'):.2f}x / {per_entity(row, 'peak_bytes'):.2f}x per entity; "
+            f"{row['ours']['entities']} vs {row['core']['entities']} entities)"
+            for n, row in ordered(ha["setup"])
+        ]
+        lines.append(
+            "- Setup, core / ours (above 1: ours is lighter) by vehicle count: "
+            + "; ".join(parts)
+            + "."
+        )
+    if not lines:
+        return []
+    ha_version, python = versions(day or ha or {})
+    return [
+        f"### {OURS} vs {CORE}, on Home Assistant {ha_version} (Python {python})",
+        "",
+        f"The former core integration exists only up to Home Assistant 2026.2; this comparison runs on "
+        f"{ha_version}, the oldest release this project supports, which still has it.",
+        "",
+        *lines,
+        "",
+    ]
+
+
+def headline(results: dict[str, Any]) -> list[str]:
+    return [
+        "## Headline",
+        "",
+        *headline_current(results),
+        *headline_library(results),
+        *headline_core(results),
+    ]
 
 
 def cardata_section(data: dict[str, Any]) -> list[str]:
@@ -484,14 +688,14 @@ def main() -> None:
     args = parser.parse_args()
     results = {
         name: load(args.results, name)
-        for name in ("requests", "day", "parse", "ha", "command", "cardata")
+        for name in ("requests", "day", "parse", "ha", "command", "cardata", "day-core", "ha-core")
     }
-    info = machine()
+    info = machine(results)
     lines = [
         "# Benchmarks",
         "",
         f"Generated by `{args.command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. All figures of one "
-        "run, measured side by side on the same machine; timings are compared as ratios. This is a "
+        "run on the same machine; each comparison ran side by side in one environment, and timings are compared as ratios. This is a "
         "benchmark, not a test: nothing here fails a build.",
         "",
     ]
@@ -499,24 +703,17 @@ def main() -> None:
         lines += [args.note, ""]
     lines += headline(results)
     lines += ["## Machine", "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()]
-    lines += [
-        "",
-        "Environments: `benchmarks/.venv-ref` (bimmer-connected 0.17.4 from the package registry), "
-        "`benchmarks/.venv-ha` (the project's Home Assistant 2025.4.4 environment with bimmer-connected "
-        "0.17.2, the version HA 2025.4.4's `bmw_connected_drive` pins). Both libraries and both integrations "
-        "talk to the project's simulated MyBMW cloud (`simulator/`) through respx.",
-        "",
-    ]
+    lines += ["", *environments(results), ""]
     if results["requests"]:
         lines += requests_section(results["requests"])
-    if results["day"]:
-        lines += day_section(results["day"])
+    if results["day"] or results["day-core"]:
+        lines += day_section(results["day"], results["day-core"])
     if results["parse"]:
         lines += parse_section(results["parse"])
-    if results["ha"]:
-        lines += ha_section(results["ha"])
+    if results["ha"] or results["ha-core"]:
+        lines += ha_section(results["ha"], results["ha-core"])
     if results["command"]:
-        lines += command_section(results["command"], results["ha"])
+        lines += command_section(results["command"], results["ha"], results["ha-core"])
     if results["cardata"]:
         lines += cardata_section(results["cardata"])
     args.out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
