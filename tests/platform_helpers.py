@@ -132,6 +132,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Capabilities and state attributes Home Assistant adds on its own in some releases (trackers'
+# since 2026.x): not ours to snapshot.
+HA_CAPABILITIES = frozenset({"tracking_type"})
+HA_ATTRIBUTES = frozenset({"in_zones", "tracking_type"})
+
+
+def _our_capabilities(capabilities: Any) -> Any:
+    if not capabilities:
+        return capabilities
+    ours = {k: v for k, v in capabilities.items() if k not in HA_CAPABILITIES}
+    return ours or None
+
+
 def entity_snapshot(entity: er.RegistryEntry) -> dict[str, Any]:
     """What our integration decides about an entity, in a form no Home Assistant release changes.
 
@@ -144,7 +157,7 @@ def entity_snapshot(entity: er.RegistryEntry) -> dict[str, Any]:
             "translation_key": entity.translation_key,
             "device_class": entity.original_device_class,
             "unit": entity.unit_of_measurement,
-            "capabilities": entity.capabilities,
+            "capabilities": _our_capabilities(entity.capabilities),
             "entity_category": entity.entity_category,
             "disabled_by": entity.disabled_by,
             "icon": entity.original_icon,
@@ -168,7 +181,8 @@ def snapshot_entities(
         assert entity_snapshot(entity_entry) == snapshot(name=f"{entity_entry.entity_id}-entry")
         state = hass.states.get(entity_entry.entity_id)
         assert state, f"State not found for {entity_entry.entity_id}"
-        attributes = {k: v for k, v in state.attributes.items() if k not in drop_attributes}
+        dropped = drop_attributes | HA_ATTRIBUTES
+        attributes = {k: v for k, v in state.attributes.items() if k not in dropped}
         assert plain({"state": state.state, "attributes": attributes}) == snapshot(
             name=f"{entity_entry.entity_id}-state"
         )
