@@ -28,14 +28,13 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from . import sensor_values
 from .account_entity import ACCOUNT_SENSOR_TYPES, MyBMWAccountSensor
 from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
 from .command_progress_sensor import COMMAND_PROGRESS, MyBMWCommandProgressSensor
 from .contract import BMWConfigEntry, BMWCoordinator
 from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
 from .mybmw.vehicle import MyBMWVehicle
-from .mybmw.vehicle.const import get_dict, get_number, state_of
-from .mybmw.vehicle.fuel_and_battery import ChargingState
 from .telematics import async_add_telematics_entities
 from .values import is_ev as _is_ev
 
@@ -57,8 +56,6 @@ CHARGING_STATUS_OPTIONS = [
 ]
 CLIMATE_STATUS_OPTIONS = ["cooling", "heating", "inactive", "standby", "ventilation"]
 TIRES = ("front_left", "front_right", "rear_left", "rear_right")
-# The state of a departure timer or charging window that is switched off.
-STATE_OFF = "off"
 
 SensorValue = StateType | datetime.date | datetime.datetime
 
@@ -91,82 +88,6 @@ def _has_target_soc_number(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -
     )
 
 
-def _charging_minutes_left(vehicle: MyBMWVehicle) -> StateType:
-    """What the car reports while charging; the server keeps a stale value after it stops."""
-    if vehicle.fuel_and_battery.charging_status is not ChargingState.CHARGING:
-        return None
-    electric = get_dict(state_of(vehicle.data), "electricChargingState")
-    minutes = get_number(electric, "remainingChargingMinutes")
-    return None if minutes is None or minutes < 0 else round(minutes)
-
-
-def _hhmm(value: datetime.time | None) -> str | None:
-    return None if value is None else value.strftime("%H:%M")
-
-
-def _next_service_date(vehicle: MyBMWVehicle) -> datetime.date | None:
-    service = vehicle.condition_based_services.next_service_by_time
-    if service is None or service.due_date is None:
-        return None
-    return service.due_date.date()
-
-
-def _next_service_distance(vehicle: MyBMWVehicle) -> StateType:
-    service = vehicle.condition_based_services.next_service_by_distance
-    return None if service is None else service.due_distance.value
-
-
-def _service_type(service: Any) -> dict[str, Any]:
-    return {} if service is None else {"service_type": str(service.service_type).lower()}
-
-
-def _check_control_messages(vehicle: MyBMWVehicle) -> dict[str, Any]:
-    return {
-        "messages": [
-            {
-                "type": str(message.description_short).lower(),
-                "severity": enum_state(message.state),
-                "description": message.description_long,
-            }
-            for message in vehicle.check_control_messages.messages
-        ]
-    }
-
-
-def _charging_window(vehicle: MyBMWVehicle) -> str | None:
-    """``off`` unless the car charges in its window; then the window, e.g. ``22:00-06:00``."""
-    profile = vehicle.charging_profile
-    if profile is None:
-        return None
-    window = profile.preferred_charging_window
-    start, end = _hhmm(window.start_time), _hhmm(window.end_time)
-    in_use = enum_state(profile.charging_preferences) == "charging_window"
-    if not in_use or start is None or end is None or start == end:
-        return STATE_OFF
-    return f"{start}-{end}"
-
-
-def _charging_window_attrs(vehicle: MyBMWVehicle) -> dict[str, Any]:
-    profile = vehicle.charging_profile
-    if profile is None:
-        return {}
-    window = profile.preferred_charging_window
-    return {
-        "start_time": _hhmm(window.start_time),
-        "end_time": _hhmm(window.end_time),
-        "charging_preference": enum_state(profile.charging_preferences),
-        "charging_mode": enum_state(profile.charging_mode),
-    }
-
-
-def _tire_pressure(tire: str, kind: str) -> Callable[[MyBMWVehicle], StateType]:
-    def _value(vehicle: MyBMWVehicle) -> StateType:
-        found = getattr(vehicle.tires, tire, None)
-        return None if found is None else getattr(found, f"{kind}_pressure", None)
-
-    return _value
-
-
 def _tire_descriptions() -> Iterable[MyBMWSensorEntityDescription]:
     for tire in TIRES:
         for kind in ("current", "target"):
@@ -179,7 +100,7 @@ def _tire_descriptions() -> Iterable[MyBMWSensorEntityDescription]:
                 suggested_display_precision=2,
                 state_class=SensorStateClass.MEASUREMENT,
                 entity_registry_enabled_default=kind == "current",
-                value_fn=_tire_pressure(tire, kind),
+                value_fn=sensor_values.tire_pressure(tire, kind),
                 exists_fn=lambda v: v.is_lsc_enabled and v.tires is not None,
             )
 
@@ -230,7 +151,7 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         translation_key="charging_time_remaining",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
-        value_fn=_charging_minutes_left,
+        value_fn=sensor_values.charging_minutes_left,
         exists_fn=_is_ev,
     ),
     MyBMWSensorEntityDescription(
@@ -313,8 +234,10 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         key="next_service_due_date",
         translation_key="next_service_due_date",
         device_class=SensorDeviceClass.DATE,
-        value_fn=_next_service_date,
-        attr_fn=lambda v: _service_type(v.condition_based_services.next_service_by_time),
+        value_fn=sensor_values.next_service_date,
+        attr_fn=lambda v: sensor_values.service_type(
+            v.condition_based_services.next_service_by_time
+        ),
     ),
     MyBMWSensorEntityDescription(
         key="next_service_distance",
@@ -322,8 +245,10 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DISTANCE,
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=0,
-        value_fn=_next_service_distance,
-        attr_fn=lambda v: _service_type(v.condition_based_services.next_service_by_distance),
+        value_fn=sensor_values.next_service_distance,
+        attr_fn=lambda v: sensor_values.service_type(
+            v.condition_based_services.next_service_by_distance
+        ),
     ),
     MyBMWSensorEntityDescription(
         key="check_control_messages",
@@ -331,13 +256,13 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         # The binary sensor of the same name flags the messages that matter.
         entity_registry_enabled_default=False,
         value_fn=lambda v: len(v.check_control_messages.messages),
-        attr_fn=_check_control_messages,
+        attr_fn=sensor_values.check_control_messages,
     ),
     MyBMWSensorEntityDescription(
         key="preferred_charging_window",
         translation_key="preferred_charging_window",
-        value_fn=_charging_window,
-        attr_fn=_charging_window_attrs,
+        value_fn=sensor_values.charging_window,
+        attr_fn=sensor_values.charging_window_attrs,
         exists_fn=_has_charging_profile,
     ),
     MyBMWSensorEntityDescription(
@@ -370,8 +295,8 @@ def _departure_timer_descriptions(
             if found is None:
                 return None
             if str(found.action).upper() != "ACTIVATE":
-                return STATE_OFF
-            return _hhmm(found.start_time)
+                return sensor_values.STATE_OFF
+            return sensor_values.hhmm(found.start_time)
 
         def _attrs(
             v: MyBMWVehicle, timer: Callable[[MyBMWVehicle], Any] = _timer
@@ -382,7 +307,7 @@ def _departure_timer_descriptions(
             return {
                 "timer_id": found.timer_id,
                 "active": str(found.action).upper() == "ACTIVATE",
-                "departure_time": _hhmm(found.start_time),
+                "departure_time": sensor_values.hhmm(found.start_time),
                 "weekdays": [str(day).lower() for day in found.weekdays],
             }
 
