@@ -189,7 +189,7 @@ class CarDataCoordinator(BMWCoordinator):
 
     # --- REST --------------------------------------------------------------------------
 
-    async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
+    async def _async_read(self) -> dict[str, MyBMWVehicle]:
         """The first picture from REST (later updates are pushed)."""
         try:
             if not self._loaded:

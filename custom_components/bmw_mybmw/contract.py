@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .budget import DailyBudget
 from .command_progress import CommandProgressTracker
 from .const import LOGGER
+from .messages import translated
+from .mybmw.api.errors import UPDATE_DEADLINE_SECONDS, within_deadline
+from .mybmw.models import MyBMWConnectionError
 from .mybmw.vehicle import MyBMWVehicle
 from .mybmw.vehicle.vehicle import VehicleViewDirection
 
@@ -74,6 +77,17 @@ class BMWCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]], ABC):
         progress.on_change = self.async_update_listeners
         self.options: dict[str, Any] = dict(config_entry.options)
         """The options this coordinator was built with."""
+
+    async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
+        """One update, however many requests it takes, within one overall deadline."""
+        try:
+            return await within_deadline(self._async_read(), UPDATE_DEADLINE_SECONDS, "Update")
+        except MyBMWConnectionError as err:  # the backends translate their own errors inside
+            raise UpdateFailed(**translated(err, "update_failed")) from err
+
+    @abstractmethod
+    async def _async_read(self) -> dict[str, MyBMWVehicle]:
+        """Read what is due; errors are raised as translated Home Assistant errors."""
 
     def descriptor_readings(self, vin: str) -> Mapping[str, DescriptorValue] | None:
         """The car's newest reading per streamed descriptor, where the backend streams them."""

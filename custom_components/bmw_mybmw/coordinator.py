@@ -148,7 +148,7 @@ class MyBMWCoordinator(BMWCoordinator):
 
     # --- polling ------------------------------------------------------------------------
 
-    async def _async_update_data(self) -> dict[str, MyBMWVehicle]:
+    async def _async_read(self) -> dict[str, MyBMWVehicle]:
         if self.planner.is_paused:
             # The server said when the quota comes back; sending earlier only fails.
             self._async_replan()
