@@ -135,12 +135,11 @@ class CarDataCoordinator(BMWCoordinator):
         self._basic_data: dict[str, dict[str, Any]] = {}
         self._loaded = False
 
-    # --- persistence ----------------------------------------------------------------
-
     def descriptor_readings(self, vin: str) -> Mapping[str, DescriptorValue] | None:
         """What the car has streamed, newest per descriptor (the telematics entities read it)."""
-        state = self.states.get(vin)
-        return state.values if state is not None else None
+        return state.values if (state := self.states.get(vin)) is not None else None
+
+    # --- persistence ----------------------------------------------------------------
 
     def _paho_connection(self) -> MqttConnection:
         tokens = self.auth.tokens
