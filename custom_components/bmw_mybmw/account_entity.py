@@ -11,19 +11,29 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import ACCOUNT_DEVICE_PREFIX, DOMAIN
+from .const import ACCOUNT_DEVICE_PREFIX, BACKEND_CARDATA, CONF_BACKEND, DOMAIN
 from .coordinator import MyBMWCoordinator
 
 
 def account_device_info(coordinator: MyBMWCoordinator) -> DeviceInfo:
-    """The account as a service device, keyed by the entry (VINs key the cars)."""
+    """The account as a service device, keyed by the entry (VINs key the cars).
+
+    Named after the backend, never after the entry's title: a MyBMW entry's
+    title is the login, and the device name becomes every account entity's
+    name and entity id, which states, the recorder and logs repeat.
+    """
     entry = coordinator.config_entry
+    name = (
+        "BMW CarData account"
+        if entry.data.get(CONF_BACKEND) == BACKEND_CARDATA
+        else "MyBMW account"
+    )
     return DeviceInfo(
         identifiers={(DOMAIN, f"{ACCOUNT_DEVICE_PREFIX}{entry.entry_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="BMW",
-        model="MyBMW account",
-        name=entry.title,
+        model=name,
+        name=name,
     )
 
 
