@@ -51,13 +51,20 @@ async def send_snapshot(
     await hass.async_block_till_done()
 
 
-def registered(hass: HomeAssistant, vin: str) -> dict[str, er.RegistryEntry]:
-    """The vehicle's entities by the part of the unique id after the VIN."""
+def registered(
+    hass: HomeAssistant, vin: str, domain: str | None = None
+) -> dict[str, er.RegistryEntry]:
+    """The vehicle's entities by the part of the unique id after ``<entry id>-<VIN>-``.
+
+    Give ``domain`` where it matters: a sensor and a binary sensor may share a key.
+    """
     registry = er.async_get(hass)
     return {
-        entry.unique_id.partition("-")[2]: entry
+        entry.unique_id.removeprefix(f"{entry.config_entry_id}-{vin}-"): entry
         for entry in registry.entities.values()
-        if entry.platform == DOMAIN and entry.unique_id.startswith(f"{vin}-")
+        if entry.platform == DOMAIN
+        and entry.unique_id.startswith(f"{entry.config_entry_id}-{vin}-")
+        and domain in (None, entry.domain)
     }
 
 
@@ -79,10 +86,9 @@ async def test_every_descriptor_the_ev_streams_is_shown(
     for name in sent:
         if name in d.MERGED_INTO:
             platform, _, key = d.MERGED_INTO[name].partition(".")
-            assert entities[key].domain == platform, name
         else:
-            row = ROWS[name]
-            assert entities[row.key].domain == row.platform, name
+            platform, key = ROWS[name].platform, ROWS[name].key
+        assert key in registered(hass, EV, platform), name
     # Nothing for what the car never sent (no second car's descriptors, no convertible roof).
     own = {ROWS[name].key for name in sent if name in ROWS}
     assert {key for key in entities if key in {row.key for row in DESCRIPTORS}} == own

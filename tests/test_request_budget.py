@@ -569,7 +569,8 @@ async def test_account_device_is_kept(
     device = next(iter(devices_with_identifier(hass, identifier)), None)
     assert device is not None
     assert device.entry_type is dr.DeviceEntryType.SERVICE
-    assert device.name == init_integration.title
+    # Named after the backend: the title is the login, which must not name entities.
+    assert device.name == "MyBMW account" != init_integration.title
     await coordinator_of(init_integration).async_refresh()
     assert next(iter(devices_with_identifier(hass, identifier)), None) is not None
     assert not await async_remove_config_entry_device(hass, init_integration, device)

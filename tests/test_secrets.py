@@ -2,8 +2,9 @@
 
 One test drives every flow (setup, token refresh, commands, errors, reauth,
 diagnostics, fingerprint) and then searches the logs of every logger at DEBUG
-(httpx and httpcore included), the diagnostics and the fingerprint files for
-each secret. Smaller tests pin the storage and transport rules.
+(httpx and httpcore included, Home Assistant's dump of every event too), the
+diagnostics, the fingerprint files and our entities' states for each secret.
+Smaller tests pin the storage and transport rules.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_PASSWORD,
     CONF_USERNAME,
+    EVENT_LOGGING_CHANGED,
     SERVICE_LOCK,
     SERVICE_UNLOCK,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import httpx
 import pytest
 import respx
@@ -73,14 +76,9 @@ CAR = (52.123457, 13.654321)
 HOME = (50.987654, 8.765432)
 POI = (47.111222, 9.333444)
 # Secrets as they could appear in text: full values and shortened coordinates.
-FIXED_SECRETS = (
-    USERNAME,
-    PASSWORD,
-    GCID,
-    VIN,
-    CAPTCHA,
-    *(f"{c:.6f}"[:-1] for pair in (CAR, HOME, POI) for c in pair),
-)
+POSITIONS = tuple(f"{c:.6f}"[:-1] for pair in (CAR, HOME, POI) for c in pair)
+FIXED_SECRETS = (USERNAME, PASSWORD, GCID, VIN, CAPTCHA, *POSITIONS)
+POSITION_ATTRIBUTES = {"latitude", "longitude"}
 EV_LOCK = "lock.i4_edrive40_lock"
 PACKAGE = Path(__file__).resolve().parents[1] / "custom_components" / "bmw_mybmw"
 
@@ -120,9 +118,38 @@ def _leaks(text: str, secrets: list[str]) -> list[str]:
     return [secret for secret in secrets if secret and secret in text]
 
 
-def _log_text(caplog: pytest.LogCaptureFixture) -> str:
-    """Formatted log output (with tracebacks) plus every rendered message."""
-    return caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+def _is_event_dump(record: logging.LogRecord) -> bool:
+    """Home Assistant's DEBUG line for every event on its bus, with states and service data."""
+    return record.name == "homeassistant.core" and str(record.msg).startswith("Bus:Handling")
+
+
+def _log_text(caplog: pytest.LogCaptureFixture, *, event_dump: bool) -> str:
+    """The records (event dump or the rest) formatted with tracebacks, plus their messages."""
+    records = [r for r in caplog.records if _is_event_dump(r) == event_dump]
+    return "\n".join(caplog.handler.format(r) + "\n" + r.getMessage() for r in records)
+
+
+def _states_text(hass: HomeAssistant) -> str:
+    """Entity id, name and attributes of every state of ours, the tracker's position left out."""
+    registry = er.async_get(hass)
+    ours = [
+        state
+        for state in hass.states.async_all()
+        if (entity := registry.async_get(state.entity_id)) and entity.platform == DOMAIN
+    ]
+    assert ours
+    return "\n".join(
+        state.entity_id
+        + json.dumps(
+            {
+                key: value
+                for key, value in state.attributes.items()
+                if not (state.domain == "device_tracker" and key in POSITION_ATTRIBUTES)
+            },
+            default=str,
+        )
+        for state in ours
+    )
 
 
 async def _setup_through_the_flow(hass: HomeAssistant) -> Any:
@@ -259,6 +286,10 @@ async def test_no_secret_in_logs_diagnostics_or_fingerprints(
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "custom_components.bmw_mybmw", "homeassistant"):
         caplog.set_level(logging.DEBUG, logger=name)
+    # The bus dumps every event at DEBUG only if it saw DEBUG when it started (fixture order)
+    # or when told the levels changed: tell it, so the dump is searched on every run.
+    hass.bus.async_fire(EVENT_LOGGING_CHANGED)
+    await hass.async_block_till_done()
 
     async def no_sleep(seconds: float) -> None:
         return None
@@ -289,13 +320,19 @@ async def test_no_secret_in_logs_diagnostics_or_fingerprints(
     )
     for value in (VIN, GCID, USERNAME, PASSWORD, str(POI[0]), str(HOME[0])):
         assert value in sent
-    logs = _log_text(caplog)
+    logs = _log_text(caplog, event_dump=False)
     assert "HTTP Request:" in logs  # httpx did log the request lines
     assert "/eadrax-crccs/v1/vehicles/<vin>/" in logs
     assert "/eadrax-dcs/v2/user/<gcid>/send-to-car" in logs
+    events = _log_text(caplog, event_dump=True)
+    assert "state_changed" in events  # the bus did dump the states of our entities
 
     secrets = [*FIXED_SECRETS, *issued_tokens]
     assert _leaks(logs, secrets) == []
+    # The event dump repeats, as it must, what the owner asked to see or sent: the tracker's
+    # position, the home zone and the POI. Nothing else secret may be in it, nor in any state.
+    assert _leaks(events, [s for s in secrets if s not in POSITIONS]) == []
+    assert _leaks(_states_text(hass), secrets) == []
     assert _leaks(json.dumps(diagnostics, default=str), secrets) == []
     assert _leaks(json.dumps(device_diagnostics, default=str), secrets) == []
     assert _leaks(fingerprint, secrets) == []

@@ -30,14 +30,19 @@ from .contract import BMWCoordinator
 
 
 def account_device_info(coordinator: BMWCoordinator) -> DeviceInfo:
-    """The account as a service device, keyed by the entry (VINs key the cars)."""
+    """The account as a service device, keyed by the entry (VINs key the cars).
+
+    Named after the backend, never after the entry's title: a MyBMW entry's
+    title is the login, and the device name becomes every account entity's
+    name and entity id, which states, the recorder and logs repeat.
+    """
     entry = coordinator.config_entry
     return DeviceInfo(
         identifiers={(DOMAIN, f"{ACCOUNT_DEVICE_PREFIX}{entry.entry_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="BMW",
-        model="MyBMW account",
-        name=entry.title,
+        model=coordinator.account_name,
+        name=coordinator.account_name,
     )
 
 

@@ -11,7 +11,7 @@ MyBMW coordinator's shape (VIN -> vehicle), so the same platforms serve both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -72,6 +72,7 @@ _POSITION_DESCRIPTOR: Final = "currentLocation"
 class CarDataCoordinator(BMWCoordinator):
     """All vehicles of one CarData account; data maps VIN to vehicle, pushed by the stream."""
 
+    account_name = "BMW CarData account"
     read_only = True
     """CarData has no commands: the platforms add no command entities."""
     image_views = frozenset({VehicleViewDirection.FRONTSIDE})
@@ -145,12 +146,9 @@ class CarDataCoordinator(BMWCoordinator):
         tokens = self.auth.tokens
         return PahoConnection(
             client_id=tokens.gcid if tokens is not None else "",
-            run_blocking=self._run_blocking,
+            run_blocking=self.hass.async_add_executor_job,
             tls=self.endpoints.stream_tls,
         )
-
-    async def _run_blocking(self, function: Callable[[], None]) -> None:
-        await self.hass.async_add_executor_job(function)
 
     async def async_restore(self) -> None:
         """Load today's request count, basic data and the last charging sessions."""

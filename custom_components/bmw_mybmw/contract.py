@@ -47,6 +47,8 @@ class BMWCoordinator(DataUpdateCoordinator[dict[str, MyBMWVehicle]], ABC):
 
     config_entry: BMWConfigEntry
 
+    account_name: str
+    """The account device's name: the backend's, never the login (the entry's title)."""
     read_only: bool
     """No command entities and no commands (an option for MyBMW; always for CarData)."""
     image_views: frozenset[VehicleViewDirection]

@@ -55,6 +55,7 @@ USER_RECHECK_INTERVAL: Final = BLOCKED_RETRY_INTERVAL / 36
 class MyBMWCoordinator(BMWCoordinator):
     """Polls all vehicles of one account; data maps VIN to vehicle."""
 
+    account_name = "MyBMW account"
     image_views = frozenset(VehicleViewDirection)
     """Every rendering angle MyBMW offers."""
 
@@ -90,8 +91,6 @@ class MyBMWCoordinator(BMWCoordinator):
         self._unloaded = False
         self._store = budget_store(hass, config_entry.entry_id)
         planner.on_change = self._on_budget_change
-
-    # --- request budget -----------------------------------------------------------------
 
     def _on_budget_change(self, _budget: DailyBudget) -> None:
         """Store every change; stop waiting for a command once the last request is spent."""

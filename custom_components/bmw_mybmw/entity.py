@@ -34,6 +34,14 @@ def vehicle_unique_id(entry_id: str, vin: str, key: str) -> str:
     return f"{entry_id}-{vin}-{key}"
 
 
+def vehicle_of_unique_id(entry_id: str, unique_id: str) -> tuple[str, str] | None:
+    """The VIN and key of one of the entry's vehicle unique ids; None for any other id."""
+    vin, _, key = unique_id.removeprefix(f"{entry_id}-").partition("-")
+    if not unique_id.startswith(f"{entry_id}-") or not vin or not key:
+        return None
+    return vin, key
+
+
 def device_info(vehicle: MyBMWVehicle) -> DeviceInfo:
     """Describe one vehicle as a Home Assistant device keyed by its VIN.
 

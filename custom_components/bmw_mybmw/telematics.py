@@ -36,7 +36,7 @@ from .cardata.catalogue import DESCRIPTORS
 from .cardata.models import DescriptorValue
 from .cardata.telematics import TelematicsDescriptor, read_state
 from .contract import BMWConfigEntry, BMWCoordinator
-from .entity import MyBMWEntity
+from .entity import MyBMWEntity, vehicle_of_unique_id
 from .mybmw.vehicle import MyBMWVehicle
 
 ROWS: Final[dict[str, tuple[TelematicsDescriptor, ...]]] = {
@@ -186,9 +186,9 @@ def async_add_telematics_entities(
     remembered: dict[str, set[str]] = {}
     registry = er.async_get(coordinator.hass)
     for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-        vin, _, key = registered.unique_id.partition("-")
-        if registered.domain == platform and key in by_key:
-            remembered.setdefault(vin, set()).add(key)
+        parsed = vehicle_of_unique_id(entry.entry_id, registered.unique_id)
+        if parsed is not None and registered.domain == platform and parsed[1] in by_key:
+            remembered.setdefault(parsed[0], set()).add(parsed[1])
 
     @callback
     def _add_new() -> None:
