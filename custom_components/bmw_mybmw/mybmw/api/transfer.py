@@ -11,8 +11,7 @@ turns them into its own exceptions.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
-import contextlib
+from collections.abc import AsyncGenerator, AsyncIterable
 from typing import cast
 import zlib
 
@@ -96,13 +95,18 @@ async def _read_capped(response: httpx.Response, limit: int) -> bytes:
         raise ResponseTooLargeError(limit, request)
     inflater = _Inflater(encoding, request)
     body = bytearray()
-    # Closed explicitly: an abandoned generator would be finalised after the loop is gone.
-    raw = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
-    async with contextlib.aclosing(raw) as chunks:
+    # The transport's own byte iterator, closed here when the cap stops the read: an abandoned
+    # async generator (aiter_raw closes only itself, not the one it reads) is finalised later
+    # by a task of its own, after its request is long gone.
+    chunks = aiter(cast("AsyncIterable[bytes]", response.stream))
+    try:
         async for chunk in chunks:
             body += inflater.feed(chunk, limit - len(body))
             if len(body) > limit:
                 raise ResponseTooLargeError(limit, request)
+    finally:
+        if isinstance(chunks, AsyncGenerator):
+            await chunks.aclose()
     return bytes(body)
 
 
