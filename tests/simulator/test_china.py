@@ -132,7 +132,7 @@ def test_login_errors(cn: ChinaApi) -> None:
 
 
 def test_nonce_presence_only(clock) -> None:  # type: ignore[no-untyped-def]
-    cn = ChinaApi(MyBMWCloud(clock=clock, check_login_nonce=False))
+    cn = ChinaApi(MyBMWCloud(clock=clock, check_login_nonce=False, seed=3))
     assert cn.login_cn(**{"x-login-nonce": "anything"}).status == 200
 
 
