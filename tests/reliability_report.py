@@ -18,7 +18,7 @@ import re
 import sys
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
-SECTIONS = ("matrix", "fuzz", "redaction")
+SECTIONS = ("matrix", "elsewhere", "fuzz", "redaction")
 
 SKELETON = """# Reliability
 
@@ -40,6 +40,14 @@ refresh token survive.
 
 <!-- matrix:start -->
 <!-- matrix:end -->
+
+## Faults proven by their own tests
+
+Faults a user's own action meets (a command, a picture, a reload, an option) are proven where
+that action is tested; `tests/test_reliability.py` checks that each test named here exists.
+
+<!-- elsewhere:start -->
+<!-- elsewhere:end -->
 
 ## Bad input fuzzed
 
@@ -157,6 +165,63 @@ REDACTIONS: tuple[tuple[str, str, str], ...] = (
         "loopback hosts only",
     ),
 )
+
+
+ELSEWHERE: tuple[tuple[str, str, str], ...] = (
+    (
+        "opening a vehicle picture refreshes (rotates) the refresh token",
+        "the new token is stored at once; a restart needs no new login",
+        "tests/test_user_actions_and_tokens.py::test_token_rotated_by_a_picture_is_stored_at_once",
+    ),
+    (
+        "the entry is reloaded while a command still runs",
+        "the old coordinator never writes its spent token over the new one",
+        "tests/test_user_actions_and_tokens.py::test_unloaded_coordinator_never_writes_tokens",
+    ),
+    (
+        "a command when the day's budget (reserve included) is spent",
+        "refused with a clear message; nothing is sent",
+        "tests/test_user_actions_and_tokens.py::test_command_refused_when_the_budget_is_spent",
+    ),
+    (
+        "a command's status polling reaches the last request of the day",
+        "polling stops with `command_budget_exhausted`; the budget is not overdrawn",
+        "tests/test_user_actions_and_tokens.py::test_status_polling_stops_when_the_reserve_is_gone",
+    ),
+    (
+        "`send_poi` during the 'Blocked' pause",
+        "refused; no request is sent",
+        "tests/test_user_actions_and_tokens.py::test_send_poi_sends_nothing_while_blocked",
+    ),
+    (
+        "BMW lifts the block; the user sends a command or reloads",
+        "the block is checked again at once (reload) or after 10 minutes (command), "
+        "not after 6 hours",
+        "tests/test_user_actions_and_tokens.py::test_a_command_looks_again_after_a_block",
+    ),
+    (
+        "first load of 10 cars with a daily budget of 20",
+        "the cost is checked again once the vehicle list is known; at most 20 requests",
+        "tests/test_user_actions_and_tokens.py::TestLargeAccount::"
+        "test_first_load_keeps_to_the_budget",
+    ),
+    (
+        "target state of charge set to 80.7 (off the 5 % step)",
+        "refused before anything is sent, naming 80 and 85; the shown value stays",
+        "tests/test_number.py::test_invalid_target_soc",
+    ),
+    (
+        "an update whose requests each answer in time but never add up to an answer",
+        "that update fails at the overall deadline; the entry stays loaded with its values",
+        "tests/test_update_deadline.py::test_a_stalled_mybmw_update_fails_at_the_deadline",
+    ),
+)
+"""Fault, what the user sees and what is kept, and the test that proves it."""
+
+
+def elsewhere_section() -> str:
+    """The faults proven by their own tests, as a table."""
+    return table(("Fault", "Expected", "Proven by"), [(f, e, f"`{t}`") for f, e, t in ELSEWHERE])
 
 
 def redaction_section() -> str:

@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+import importlib
 import logging
 import os
 from typing import Any
@@ -616,6 +617,7 @@ def write_report() -> Iterator[None]:
         return
     reliability_report.update_section("matrix", matrix_section(rows))
     reliability_report.update_section("redaction", reliability_report.redaction_section())
+    reliability_report.update_section("elsewhere", reliability_report.elsewhere_section())
 
 
 def test_reliability_doc_is_current() -> None:
@@ -624,11 +626,23 @@ def test_reliability_doc_is_current() -> None:
     for name, body in (
         ("matrix", matrix_section(expected_rows())),
         ("redaction", reliability_report.redaction_section()),
+        ("elsewhere", reliability_report.elsewhere_section()),
     ):
         assert reliability_report.section(text, name) == body, (
             f"docs/reliability.md is out of date ({name}); run "
             "RELIABILITY_DOC=write pytest tests/test_reliability.py"
         )
+
+
+@pytest.mark.parametrize("row", reliability_report.ELSEWHERE, ids=lambda row: row[2])
+def test_faults_proven_elsewhere_name_real_tests(row: tuple[str, str, str]) -> None:
+    """Every test the matrix points to exists, so the row cannot outlive its proof."""
+    path, *names = row[2].split("::")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    target: object = module
+    for name in names:
+        target = getattr(target, name)
+    assert callable(target)
 
 
 @pytest.fixture
