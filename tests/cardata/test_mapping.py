@@ -361,6 +361,10 @@ def test_charging_end_time_stays_while_the_car_says_the_same() -> None:
         update_vehicle(vehicle, state, now=at + timedelta(seconds=1))
         seen.add(vehicle.fuel_and_battery.charging_end_time)
     assert seen == {first}
+    # An estimate a minute or two off (the grid voltage wanders) is the same end.
+    state.update({d.CHARGING_TIME_REMAINING: reading(78, "min", NOW + timedelta(seconds=100))})
+    update_vehicle(vehicle, state, now=NOW + timedelta(seconds=100))
+    assert vehicle.fuel_and_battery.charging_end_time == first
     # A new estimate (the car charges slower) moves the end time; no value, no end time.
     later = NOW + timedelta(minutes=3)
     state.update({d.CHARGING_TIME_REMAINING: reading(90, "min", later)})

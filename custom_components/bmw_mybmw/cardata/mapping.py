@@ -34,8 +34,12 @@ POSITION_PAIRING_TOLERANCE: Final = timedelta(seconds=5)
 
 _POSITION_HISTORY: Final = 8
 
-CHARGING_END_TOLERANCE: Final = timedelta(minutes=1)
-"""The car counts whole minutes: a new estimate this close to the shown end time is the same end."""
+CHARGING_END_TOLERANCE: Final = timedelta(minutes=2)
+"""A new estimate this close to the shown end time is the same end.
+
+The car counts whole minutes and its estimate follows the grid voltage, so
+successive messages wander by a minute or two around one end time.
+"""
 
 READ_ONLY_CAPABILITIES: Final[dict[str, Any]] = {
     "lock": False,
