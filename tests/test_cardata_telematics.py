@@ -117,7 +117,6 @@ async def test_default_set_is_enabled_with_units(
         POWER: ("W", "power", "measurement"),
         f"{C}.acVoltage": ("V", "voltage", "measurement"),
         f"{C}.acAmpere": ("A", "current", "measurement"),
-        f"{C}.timeToFullyCharged": ("min", "duration", "measurement"),
         f"{C}.smeEnergyDeltaFullyCharged": ("kWh", "energy_storage", "measurement"),
         "vehicle.electricalSystem.battery.stateOfCharge": ("%", "battery", "measurement"),
         "vehicle.electricalSystem.battery.voltage": ("V", "voltage", "measurement"),
@@ -134,9 +133,6 @@ async def test_default_set_is_enabled_with_units(
         assert state.attributes.get("device_class") == device_class, name
         assert state.attributes.get("state_class") == state_class, name
     assert hass.states.get(entity_id(hass, "sensor", f"{EV}-{POWER}")).state == "0"
-    # The i4 is not charging: the car's INVALID is shown as unknown, not as a code.
-    ttf = hass.states.get(entity_id(hass, "sensor", f"{EV}-{C}.timeToFullyCharged"))
-    assert ttf.state == STATE_UNKNOWN
     reason = hass.states.get(entity_id(hass, "sensor", f"{EV}-{C}.reasonChargingEnd"))
     assert reason.state == "customer_interaction_hmi_charging_target_reached"
     assert reason.attributes["device_class"] == "enum"
@@ -194,6 +190,10 @@ async def test_flags_and_enabled_rows(
     assert hass.states.get(flap).state == STATE_ON
     await push(hass, cardata_cloud, broker, EV, {MOVING: "ASN_isUnknown"})
     assert hass.states.get(moving).state == STATE_UNKNOWN
+    # The i4 is not charging: the car's INVALID is shown as unknown, not as a code.
+    ttf = hass.states.get(entity_id(hass, "sensor", f"{EV}-{C}.timeToFullyCharged"))
+    assert ttf.attributes[ATTR_UNIT_OF_MEASUREMENT] == "min"
+    assert ttf.state == STATE_UNKNOWN
     timer = entity_id(hass, "sensor", f"{EV}-vehicle.cabin.climate.timers.weekdaysTimer1.hour")
     assert hass.states.get(timer).state == "07:15"
     trip_end = entity_id(hass, "sensor", f"{EV}-vehicle.trip.segment.end.time")
@@ -279,3 +279,33 @@ async def test_energy_dashboard_accepts_the_lifetime_grid_energy(
     assert issues_of(grid) == {}
     # The check is real: the charging power (W) is refused.
     assert "entity_unexpected_device_class" in issues_of(power)
+
+
+async def test_charging_minutes_are_shown_once(
+    hass: HomeAssistant,
+    cardata_cloud: CarDataCloud,
+    cardata_setup: MockConfigEntry,
+    broker: FakeBroker,
+) -> None:
+    """Charging to 100 %, the time to the target and the time to full are the same fact.
+
+    Of the entities enabled from the start, only the model's "Remaining charging
+    time" shows it (charging end time is the same minutes as a clock time).
+    """
+    await send_snapshot(hass, cardata_cloud, broker, EV)
+    charging = {
+        f"{C}.hvStatus": "CHARGING",
+        "vehicle.powertrain.electric.battery.stateOfCharge.target": 100,
+        f"{C}.timeRemaining": 78,
+        f"{C}.timeToFullyCharged": 78,
+    }
+    await push(hass, cardata_cloud, broker, EV, charging)
+    showing = [
+        entry.entity_id
+        for entry in registered(hass, EV, "sensor").values()
+        if entry.disabled_by is None
+        and (state := hass.states.get(entry.entity_id)) is not None
+        and state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) == "min"
+        and state.state == "78"
+    ]
+    assert showing == ["sensor.i4_edrive40_remaining_charging_time"]

@@ -342,6 +342,39 @@ def test_charging_status_newest_descriptor_and_end_time() -> None:
     assert create_vehicle(state_with(values), now=NOW).fuel_and_battery.charging_status is None
 
 
+def test_charging_end_time_stays_while_the_car_says_the_same() -> None:
+    """Whole minutes re-sent every 10 s give the same end time, not a new state per message."""
+    state = state_with(
+        {
+            d.HV_STATUS: "CHARGING",
+            d.CHARGING_TIME_REMAINING: reading(78, "min"),
+        }
+    )
+    vehicle = create_vehicle(state, now=NOW)
+    first = vehicle.fuel_and_battery.charging_end_time
+    assert first == NOW + timedelta(minutes=78)
+    seen = set()
+    for step in range(1, 13):  # two minutes of messages: 78, 78, ... 77, ... 76 minutes left
+        at = NOW + timedelta(seconds=10 * step)
+        minutes = 78 - (10 * step + 20) // 60
+        state.update({d.CHARGING_TIME_REMAINING: reading(minutes, "min", at)})
+        update_vehicle(vehicle, state, now=at + timedelta(seconds=1))
+        seen.add(vehicle.fuel_and_battery.charging_end_time)
+    assert seen == {first}
+    # An estimate a minute or two off (the grid voltage wanders) is the same end.
+    state.update({d.CHARGING_TIME_REMAINING: reading(78, "min", NOW + timedelta(seconds=100))})
+    update_vehicle(vehicle, state, now=NOW + timedelta(seconds=100))
+    assert vehicle.fuel_and_battery.charging_end_time == first
+    # A new estimate (the car charges slower) moves the end time; no value, no end time.
+    later = NOW + timedelta(minutes=3)
+    state.update({d.CHARGING_TIME_REMAINING: reading(90, "min", later)})
+    update_vehicle(vehicle, state, now=later)
+    assert vehicle.fuel_and_battery.charging_end_time == later + timedelta(minutes=90)
+    state.values.pop(d.CHARGING_TIME_REMAINING)
+    update_vehicle(vehicle, state, now=later)
+    assert vehicle.fuel_and_battery.charging_end_time is None
+
+
 @pytest.mark.parametrize(
     ("plug", "expected"),
     [("DISCONNECTED", ChargingState.NOT_CHARGING), ("CONNECTED", None), ("INVALID", None)],

@@ -80,8 +80,14 @@ def test_no_prompt_without_a_terminal_and_eof_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: False)
-    assert login(tmp_path) == cli.ExitCode.CAPTCHA  # empty password, no captcha: nothing sent
+    assert login(tmp_path) == cli.ExitCode.USAGE  # no password, no captcha: nothing sent
     assert cloud.requests == []
+    assert capsys.readouterr().err.strip() == f"Error: {cli.NO_PASSWORD}"
+    # A captcha token does not make an empty password worth sending (it would burn the token).
+    assert login(tmp_path, "--captcha-token", "P1_kept") == cli.ExitCode.USAGE
+    assert cloud.requests == []
+    err = capsys.readouterr().err.strip()
+    assert err == "Error: no password given (set MYBMW_PASSWORD or run in a terminal)"
 
     def closed(prompt: str) -> str:
         raise EOFError

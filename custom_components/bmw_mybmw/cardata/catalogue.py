@@ -1393,7 +1393,6 @@ DESCRIPTORS: Final[tuple[T, ...]] = (
         unit="min",
         device_class="duration",
         state_class="measurement",
-        enabled=True,
         precision=0,
     ),
     T(

@@ -34,6 +34,13 @@ POSITION_PAIRING_TOLERANCE: Final = timedelta(seconds=5)
 
 _POSITION_HISTORY: Final = 8
 
+CHARGING_END_TOLERANCE: Final = timedelta(minutes=2)
+"""A new estimate this close to the shown end time is the same end.
+
+The car counts whole minutes and its estimate follows the grid voltage, so
+successive messages wander by a minute or two around one end time.
+"""
+
 READ_ONLY_CAPABILITIES: Final[dict[str, Any]] = {
     "lock": False,
     "unlock": False,
@@ -162,6 +169,7 @@ class CarDataVehicleState:
     _longitudes: deque[DescriptorValue] = field(
         default_factory=lambda: deque(maxlen=_POSITION_HISTORY), repr=False
     )
+    _charging_end: datetime | None = field(default=None, repr=False)
 
     # --- accumulating ---------------------------------------------------------
 
@@ -338,11 +346,27 @@ class CarDataVehicleState:
         target = d.as_int(self.get(d.CHARGING_TARGET))
         if target is not None:
             result["chargingTarget"] = target
-        minutes = d.as_number(self.get(d.CHARGING_TIME_REMAINING))
-        if minutes is not None:
-            elapsed = self._age(d.CHARGING_TIME_REMAINING, now).total_seconds() / 60
-            result["remainingChargingMinutes"] = minutes - elapsed
+        end = self._stable_charging_end(now)
+        if end is not None:
+            result["remainingChargingMinutes"] = (end - now).total_seconds() / 60
         return result
+
+    def _stable_charging_end(self, now: datetime) -> datetime | None:
+        """When charging ends: the reading's time plus its minutes, kept while estimates agree.
+
+        Each message re-sends the whole minutes with a new timestamp, so the raw
+        end time wanders within a minute; showing every wobble would write the
+        logbook on every message although the car still says the same.
+        """
+        minutes = d.as_number(self.get(d.CHARGING_TIME_REMAINING))
+        if minutes is None:
+            self._charging_end = None
+            return None
+        estimate = now - self._age(d.CHARGING_TIME_REMAINING, now) + timedelta(minutes=minutes)
+        kept = self._charging_end
+        if kept is None or abs(estimate - kept) > CHARGING_END_TOLERANCE:
+            self._charging_end = kept = estimate
+        return kept
 
     def _plugged(self) -> bool | None:
         for name in (d.PLUG_STATUS, d.PLUG_DC_STATUS):

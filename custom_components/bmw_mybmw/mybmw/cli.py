@@ -64,6 +64,7 @@ PASSWORD_ENV: Final = "MYBMW_PASSWORD"
 CAPTCHA_ENV: Final = "MYBMW_CAPTCHA_TOKEN"
 PROMPT: Final = "-"
 """``--captcha-token`` without a value: ask for it."""
+NO_PASSWORD: Final = f"no password given (set {PASSWORD_ENV} or run in a terminal)"
 TRANSPORT_LOGGERS: Final = ("httpcore", "hpack", "h2")
 """Their debug traces print raw headers; the login's ``location`` carries the OAuth code."""
 
@@ -802,6 +803,9 @@ def _credentials(args: argparse.Namespace, stored: dict[str, Any]) -> tuple[str,
         )
     needs_login = not stored.get("refresh_token")
     password = _secret(args.password, PASSWORD_ENV, "MyBMW password: ", needs_login)
+    if needs_login and not password:
+        # An empty password can only fail, and the failed login would use up the captcha token.
+        raise EOFError
     captcha = _secret(args.captcha_token, CAPTCHA_ENV, "Captcha token: ", False)
     return password or "", captcha
 
@@ -813,7 +817,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         password, captcha = _credentials(args, stored)
     except (EOFError, KeyboardInterrupt):
-        print("Error: no password given.", file=sys.stderr)
+        print(f"Error: {NO_PASSWORD}", file=sys.stderr)
         return ExitCode.USAGE
     account = MyBMWAccount(
         args.username,
