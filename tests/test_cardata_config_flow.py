@@ -130,10 +130,30 @@ async def test_login_errors_return_to_the_client_form(
 
 async def test_unknown_client_id_is_rejected_at_once(hass: HomeAssistant) -> None:
     result = await start(hass)
-    result = await submit_client(hass, result["flow_id"], "not-a-client")
+    result = await submit_client(hass, result["flow_id"], "99999999-8888-4777-8666-555555555555")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "cardata"
     assert result["errors"] == {"base": "invalid_client"}
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    ["not-a-uuid", "x" * 5000, DEMO_CLIENT_ID.replace("-", ""), f"{{{DEMO_CLIENT_ID}}}"],
+    ids=["words", "5000_chars", "no_hyphens", "braces"],
+)
+async def test_client_id_must_be_a_uuid(
+    hass: HomeAssistant, cardata_cloud: CarDataCloud, client_id: str
+) -> None:
+    """Anything but a UUID stays on the form; no login is started for it."""
+    result = await start(hass)
+    result = await submit_client(hass, result["flow_id"], client_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "cardata"
+    assert result["errors"] == {"base": "invalid_client_id"}
+    assert not cardata_cloud.sessions
+
+    result = await submit_client(hass, result["flow_id"], DEMO_CLIENT_ID)
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
 
 
 async def test_server_down_is_cannot_connect(
@@ -235,6 +255,9 @@ async def test_reconfigure_client_id(
     assert schema_keys[CONF_CLIENT_ID].description == {"suggested_value": DEMO_CLIENT_ID}
 
     result = await submit_client(hass, result["flow_id"], "unknown-client")
+    assert result["step_id"] == "cardata_reconfigure"
+    assert result["errors"] == {"base": "invalid_client_id"}
+    result = await submit_client(hass, result["flow_id"], "99999999-8888-4777-8666-555555555555")
     assert result["step_id"] == "cardata_reconfigure"
     assert result["errors"] == {"base": "invalid_client"}
 

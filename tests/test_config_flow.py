@@ -9,6 +9,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -346,3 +347,74 @@ async def test_options_read_only(
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
     assert config_entry.runtime_data.read_only is True
+
+
+async def test_read_only_removes_command_entities(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Turning read-only on leaves no command entity behind, not even as "unavailable"."""
+    await setup_entry(config_entry)
+    registry = er.async_get(hass)
+
+    def registered() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for entity in er.async_entries_for_config_entry(registry, config_entry.entry_id):
+            found.setdefault(entity.domain, set()).add(entity.unique_id)
+        return found
+
+    before = registered()
+    command_domains = {"lock", "button", "switch", "number", "select"}
+    assert command_domains <= set(before)
+    assert any(uid.endswith("-command_progress") for uid in before["sensor"])
+
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_READ_ONLY: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.read_only is True
+
+    after = registered()
+    assert not command_domains & set(after)
+    assert after["sensor"] == {
+        uid for uid in before["sensor"] if not uid.endswith("-command_progress")
+    }
+    assert after["binary_sensor"] == before["binary_sensor"]
+    for domain in command_domains:
+        assert not [s for s in hass.states.async_all(domain) if s.state == "unavailable"]
+
+
+async def test_options_budget_must_be_whole(
+    hass: HomeAssistant, config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """25.5 requests a day is refused on the field; 25.0 (what the selector sends) is 25."""
+    await setup_entry(config_entry)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_DAILY_REQUEST_BUDGET: 25.5}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_DAILY_REQUEST_BUDGET: "budget_not_whole"}
+    assert CONF_DAILY_REQUEST_BUDGET not in config_entry.options
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_DAILY_REQUEST_BUDGET: 25.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert config_entry.options[CONF_DAILY_REQUEST_BUDGET] == 25
+    assert isinstance(config_entry.options[CONF_DAILY_REQUEST_BUDGET], int)
+
+
+async def test_blank_username_is_refused(hass: HomeAssistant, cloud: MyBMWCloud) -> None:
+    """A user name of spaces stays on the form with an error; nothing is sent."""
+    result = await start_user_flow(hass, {**ROW_INPUT, CONF_USERNAME: "   "})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "mybmw"
+    assert result["errors"] == {CONF_USERNAME: "username_empty"}
+    assert cloud.count() == 0
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**ROW_INPUT, CONF_USERNAME: f"  {DEMO_USERNAME} "}
+    )
+    assert result["step_id"] == "captcha"

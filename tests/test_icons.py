@@ -70,3 +70,21 @@ def test_every_icon_exists_in_the_frontend() -> None:
     assert len(known) > 5000, "not the full icon list"
     missing = {icon: sorted(files) for icon, files in named_icons().items() if icon not in known}
     assert not missing
+
+
+def test_generic_openings_have_a_car_icon() -> None:
+    """Home Assistant shows a plain square for the "opening" class: hood and trunk get car icons."""
+    from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+
+    from custom_components.bmw_mybmw.binary_sensor import BINARY_SENSOR_TYPES
+
+    icons = json.loads((PACKAGE / "icons.json").read_text(encoding="utf-8"))["entity"]
+    binary = icons["binary_sensor"]
+    generic = {
+        d.translation_key
+        for d in BINARY_SENSOR_TYPES
+        if d.device_class is BinarySensorDeviceClass.OPENING
+    }
+    assert {"hood", "trunk"} <= generic
+    for key in generic:
+        assert binary.get(key, {}).get("default", "").startswith("mdi:car"), key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -267,3 +269,30 @@ async def test_read_only_keeps_charging_target(
     """Without the number (read-only), the sensor is the only place for the target."""
     await setup_entry(read_only_entry(config_entry))
     assert hass.states.get("sensor.i4_edrive40_charging_target").state == "80"
+
+
+async def test_charging_end_time_only_while_charging(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud
+) -> None:
+    """Plugged in but not charging the server says 0 minutes left: that is no end time."""
+    entity_id = "sensor.i4_edrive40_charging_end_time"
+    electric = cloud.vehicle(EV_VIN).st["electricChargingState"]
+    electric.update(chargingStatus="PLUGGED_IN", remainingChargingMinutes=0)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    vehicle = init_integration.runtime_data.data[EV_VIN]
+    assert vehicle.fuel_and_battery.charging_end_time is not None  # the client's arithmetic
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN
+
+    electric.update(chargingStatus="CHARGING", chargingLevelPercent=50, chargingTarget=80)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    end = init_integration.runtime_data.data[EV_VIN].fuel_and_battery.charging_end_time
+    assert end is not None
+    shown = datetime.fromisoformat(hass.states.get(entity_id).state)
+    assert abs(shown - end) < timedelta(seconds=1)
+
+    electric.update(chargingStatus="FINISHED_NOT_FULL", remainingChargingMinutes=40)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN

@@ -177,3 +177,57 @@ async def test_vehicle_of_unloaded_entry(
             DOMAIN, SERVICE_REFRESH_VEHICLE, {"device_id": target}, blocking=True
         )
     assert exc.value.translation_key == "vehicle_not_loaded"
+
+
+@pytest.mark.parametrize("service", [SERVICE_REFRESH_VEHICLE, SERVICE_SEND_POI])
+async def test_account_device_is_not_a_vehicle(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: MyBMWCloud, service: str
+) -> None:
+    """The device picker offers the account's own device: say it is not a car."""
+    account = next(
+        device
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), init_integration.entry_id
+        )
+        if device.entry_type is dr.DeviceEntryType.SERVICE
+    )
+    with pytest.raises(ServiceValidationError) as exc:
+        await hass.services.async_call(
+            DOMAIN,
+            service,
+            {"device_id": account.id, **(POI if service == SERVICE_SEND_POI else {})},
+            blocking=True,
+        )
+    assert exc.value.translation_key == "not_a_vehicle"
+    assert exc.value.translation_placeholders == {"device": account.name}
+    assert cloud.requests_for("send_poi") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("name", 100), ("street", 100), ("city", 100), ("country", 100), ("postal_code", 16)],
+)
+async def test_send_poi_rejects_overlong_text(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: MyBMWCloud,
+    field: str,
+    limit: int,
+) -> None:
+    """A text longer than the car takes is refused, naming the field; the limit itself passes."""
+    target = device_id(hass, VIN_1)
+    with pytest.raises(ServiceValidationError) as exc:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_SEND_POI,
+            {"device_id": target, **POI, field: "x" * (limit + 1)},
+            blocking=True,
+        )
+    assert exc.value.translation_key == "text_too_long"
+    assert exc.value.translation_placeholders == {"field": field, "max": str(limit)}
+    assert cloud.requests_for("send_poi") == []
+
+    await hass.services.async_call(
+        DOMAIN, SERVICE_SEND_POI, {"device_id": target, **POI, field: "x" * limit}, blocking=True
+    )
+    assert len(cloud.requests_for("send_poi")) == 1

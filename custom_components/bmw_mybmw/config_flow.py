@@ -96,10 +96,15 @@ class MyBMWOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options, keeping any this form does not show."""
-        if user_input is not None:
-            if CONF_DAILY_REQUEST_BUDGET in user_input:
-                # The number selector answers floats; the planner counts whole requests.
-                user_input[CONF_DAILY_REQUEST_BUDGET] = int(user_input[CONF_DAILY_REQUEST_BUDGET])
+        errors: dict[str, str] = {}
+        budget = (user_input or {}).get(CONF_DAILY_REQUEST_BUDGET)
+        if budget is not None and budget != int(budget):
+            # The planner counts whole requests; the selector's step is only a hint.
+            errors[CONF_DAILY_REQUEST_BUDGET] = "budget_not_whole"
+        if user_input is not None and not errors:
+            if budget is not None:
+                # The number selector answers floats.
+                user_input[CONF_DAILY_REQUEST_BUDGET] = int(budget)
             entry = self.config_entry
             options = {**entry.options, **user_input}
             if _without_budget(options) != _without_budget(dict(entry.options)):
@@ -113,8 +118,9 @@ class MyBMWOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                OPTIONS_SCHEMA, user_input or self.config_entry.options
             ),
+            errors=errors,
         )
 
 

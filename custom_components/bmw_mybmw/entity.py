@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Container, Iterable
 from typing import Protocol, TypeVar
 
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    async_get_current_platform,
+)
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
@@ -201,8 +205,14 @@ def async_add_entities_where(
     *,
     sends_commands: bool = False,
 ) -> None:
-    """Add one entity per description where ``exists`` says so, for every vehicle."""
+    """Add one entity per description where ``exists`` says so, for every vehicle.
+
+    A platform that sends commands adds nothing in read-only mode, and drops
+    the entities an earlier setup without read-only registered.
+    """
     described = tuple(descriptions)
+    if sends_commands and entry.runtime_data.read_only:
+        async_remove_command_entities(entry, async_get_current_platform().domain)
 
     def build(coordinator: BMWCoordinator, vehicle: MyBMWVehicle) -> list[Entity]:
         if sends_commands and coordinator.read_only:
@@ -214,3 +224,21 @@ def async_add_entities_where(
         ]
 
     async_add_vehicle_entities(entry, async_add_entities, build)
+
+
+@callback
+def async_remove_command_entities(
+    entry: BMWConfigEntry, domain: str, keys: Container[str] | None = None
+) -> None:
+    """Forget the entry's vehicle entities of ``domain`` (only ``keys``, if given).
+
+    Read-only mode creates no command entities; without this, those of an
+    earlier setup stayed in the registry as "unavailable" and in automations.
+    """
+    registry = er.async_get(entry.runtime_data.hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        vehicle_key = vehicle_of_unique_id(entry.entry_id, registered.unique_id)
+        if registered.domain != domain or vehicle_key is None:
+            continue
+        if keys is None or vehicle_key[1] in keys:
+            registry.async_remove(registered.entity_id)

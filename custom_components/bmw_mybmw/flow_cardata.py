@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+import uuid
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -57,6 +58,14 @@ def cardata_auth(hass: HomeAssistant, client_id: str) -> CarDataAuth:
     return CarDataAuth(client_id, httpx_client=get_async_client(hass), base_url=base_url)
 
 
+def _is_uuid(value: str) -> bool:
+    """A UUID in its usual 36-character form (as the BMW portal shows it)."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
 def _cardata_error(err: Exception) -> str:
     return next((key for cls, key in _CARDATA_ERRORS if isinstance(err, cls)), "unknown")
 
@@ -77,7 +86,7 @@ class CarDataFlowSteps(ConfigFlow):
         """Ask for the client id created in the BMW portal."""
         if user_input is not None:
             self._client_id = user_input[CONF_CLIENT_ID].strip()
-            return await self.async_step_cardata_auth()
+            return await self._async_auth_if_client_id_valid("cardata")
         return self._async_show_client_id_form("cardata")
 
     async def async_step_cardata_reauth(
@@ -94,10 +103,17 @@ class CarDataFlowSteps(ConfigFlow):
         """Switch to another client id (for instance after BMW broke the old one)."""
         if user_input is not None:
             self._client_id = user_input[CONF_CLIENT_ID].strip()
-            return await self.async_step_cardata_auth()
+            return await self._async_auth_if_client_id_valid("cardata_reconfigure")
         if self._client_id is None:
             self._client_id = self._get_reconfigure_entry().data[CONF_CLIENT_ID]
         return self._async_show_client_id_form("cardata_reconfigure")
+
+    async def _async_auth_if_client_id_valid(self, step_id: str) -> ConfigFlowResult:
+        """Start the login only for a UUID: BMW's portal issues no other client ids."""
+        if not _is_uuid(self._client_id or ""):
+            self._cardata_error = "invalid_client_id"
+            return self._async_show_client_id_form(step_id)
+        return await self.async_step_cardata_auth()
 
     async def async_step_cardata_auth(
         self, user_input: dict[str, Any] | None = None

@@ -121,6 +121,8 @@ class MyBMWFlowSteps(ConfigFlow):
         """Ask for the account's credentials and region."""
         if user_input is not None:
             username = user_input[CONF_USERNAME].strip()
+            if not username:
+                return self._async_show_user_form({CONF_USERNAME: "username_empty"})
             region = user_input[CONF_REGION]
             await self.async_set_unique_id(_unique_id(region, username))
             self._abort_if_unique_id_configured()

@@ -33,7 +33,12 @@ from .account_entity import ACCOUNT_SENSOR_TYPES, MyBMWAccountSensor
 from .charging_history import CHARGING_SESSION_SENSORS, ChargingSessionSensor
 from .command_progress_sensor import COMMAND_PROGRESS, MyBMWCommandProgressSensor
 from .contract import BMWConfigEntry, BMWCoordinator
-from .entity import MyBMWEntity, async_add_vehicle_entities, enum_state
+from .entity import (
+    MyBMWEntity,
+    async_add_vehicle_entities,
+    async_remove_command_entities,
+    enum_state,
+)
 from .mybmw.vehicle import MyBMWVehicle
 from .telematics import async_add_telematics_entities
 from .values import is_ev as _is_ev
@@ -127,7 +132,7 @@ SENSOR_TYPES: tuple[MyBMWSensorEntityDescription, ...] = (
         key="charging_end_time",
         translation_key="charging_end_time",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda v: v.fuel_and_battery.charging_end_time,
+        value_fn=sensor_values.charging_end_time,
         exists_fn=_is_ev,
     ),
     MyBMWSensorEntityDescription(
@@ -348,6 +353,8 @@ async def async_setup_entry(
     async_add_entities(
         MyBMWAccountSensor(coordinator, description) for description in ACCOUNT_SENSOR_TYPES
     )
+    if coordinator.read_only:
+        async_remove_command_entities(entry, Platform.SENSOR, {COMMAND_PROGRESS.key})
     async_add_vehicle_entities(entry, async_add_entities, _build)
     async_add_telematics_entities(entry, async_add_entities, Platform.SENSOR)
 

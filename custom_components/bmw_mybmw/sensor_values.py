@@ -26,6 +26,13 @@ def charging_minutes_left(vehicle: MyBMWVehicle) -> StateType:
     return None if minutes is None or minutes < 0 else round(minutes)
 
 
+def charging_end_time(vehicle: MyBMWVehicle) -> datetime.datetime | None:
+    """Only while charging: otherwise the server's 0 minutes left reads as "ends now"."""
+    if vehicle.fuel_and_battery.charging_status is not ChargingState.CHARGING:
+        return None
+    return vehicle.fuel_and_battery.charging_end_time
+
+
 def hhmm(value: datetime.time | None) -> str | None:
     return None if value is None else value.strftime("%H:%M")
 

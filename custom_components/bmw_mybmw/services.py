@@ -25,6 +25,15 @@ ATTR_COUNTRY = "country"
 
 _DEVICES = vol.All(cv.ensure_list, [cv.string])
 
+# The longest text each destination field takes; the car's navigation shows short lines.
+MAX_LENGTHS: dict[str, int] = {
+    ATTR_NAME: 100,
+    ATTR_STREET: 100,
+    ATTR_CITY: 100,
+    ATTR_POSTAL_CODE: 16,
+    ATTR_COUNTRY: 100,
+}
+
 SEND_POI_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): _DEVICES,
@@ -66,6 +75,13 @@ def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[BMWCo
                 translation_key="invalid_device",
                 translation_placeholders={"device_id": device_id},
             )
+        if device.entry_type is dr.DeviceEntryType.SERVICE:
+            # The account's own device: loaded, but not a car.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_vehicle",
+                translation_placeholders={"device": device.name_by_user or device.name or ""},
+            )
         coordinator = next(
             (
                 entry.runtime_data
@@ -84,7 +100,19 @@ def _vehicle_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[BMWCo
     return targets
 
 
+def _check_lengths(call: ServiceCall) -> None:
+    """Refuse a destination text longer than the car takes, naming the field."""
+    for field, limit in MAX_LENGTHS.items():
+        if len(call.data.get(field) or "") > limit:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="text_too_long",
+                translation_placeholders={"field": field, "max": str(limit)},
+            )
+
+
 async def _async_send_poi(hass: HomeAssistant, call: ServiceCall) -> None:
+    _check_lengths(call)
     targets = _vehicle_targets(hass, call)
     for coordinator, _ in targets:
         if coordinator.read_only:
