@@ -33,6 +33,7 @@ from custom_components.bmw_mybmw.cardata.catalogue import DESCRIPTORS
 from custom_components.bmw_mybmw.cardata.stream import Backoff
 from custom_components.bmw_mybmw.cardata.telematics import TelematicsDescriptor
 from custom_components.bmw_mybmw.cardata_coordinator import CHECK_INTERVAL, CarDataCoordinator
+from custom_components.bmw_mybmw.entity import vehicle_unique_id
 from simulator import fleet
 from simulator.cardata import DEMO_CLIENT_ID, CarDataCloud, mock_cardata_api
 from tests.cardata_ha import FakeBroker, tokens_data, wait_for_stream
@@ -139,7 +140,9 @@ async def latency(n_messages: int) -> dict[str, Any]:
             assert await setup(hass, entry)
             await wait_for_stream(hass, broker)
             entity = er.async_get(hass).async_get_entity_id(
-                "sensor", "bmw_mybmw", f"{vin}-remaining_battery_percent"
+                "sensor",
+                "bmw_mybmw",
+                vehicle_unique_id(entry.entry_id, vin, "remaining_battery_percent"),
             )
             changed = asyncio.Event()
 
@@ -217,8 +220,14 @@ async def full_set(n_messages: int, all_enabled: bool) -> dict[str, Any]:
                 await hass.async_block_till_done()
                 first_burst = time.perf_counter() - started
                 registry = er.async_get(hass)
-                entries = [e for e in registry.entities.values() if e.unique_id.startswith(vin)]
-                entity = registry.async_get_entity_id("sensor", "bmw_mybmw", f"{vin}-{POWER}")
+                entries = [
+                    e
+                    for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+                    if e.unique_id.startswith(vehicle_unique_id(entry.entry_id, vin, ""))
+                ]
+                entity = registry.async_get_entity_id(
+                    "sensor", "bmw_mybmw", vehicle_unique_id(entry.entry_id, vin, POWER)
+                )
                 changed = asyncio.Event()
 
                 @callback
