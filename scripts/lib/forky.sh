@@ -76,7 +76,8 @@ mount --rbind /sys "$root/sys"
 mkdir -p "$root$top"
 mount --bind "$top" "$root$top"
 keep=()
-for name in CI TERM COLUMNS PYTEST_ADDOPTS E2E_UPDATE_SCREENSHOT BENCH_QUICK HYPOTHESIS_PROFILE; do
+for name in CI TERM COLUMNS PYTEST_ADDOPTS E2E_UPDATE_SCREENSHOT BENCH_QUICK HYPOTHESIS_PROFILE \
+  RELIABILITY_DOC $(compgen -v MYBMW_) $(compgen -v CARDATA_); do
   if [ -n "${!name+x}" ]; then keep+=("$name=${!name}"); fi
 done
 exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TZ=UTC \
