@@ -99,7 +99,7 @@ def environments(results: dict[str, Any | None]) -> list[str]:
     ]
     if results.get("requests") or results.get("parse") or results.get("command"):
         lines.append(
-            f"- `benchmarks/.venv-ref`, built inside the current lane's Debian forky root: {REF} from the "
+            f"- `benchmarks/.venv-ref-3.14` (`benchmarks/libs.py`, shared with the parity test), built inside the current lane's Debian forky root: {REF} from the "
             "package registry beside this project's bundled client."
         )
     if results.get("day") or results.get("ha") or results.get("cardata"):

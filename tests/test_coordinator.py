@@ -23,7 +23,6 @@ from custom_components.bmw_mybmw.const import (
     RELIST_INTERVAL,
     SCAN_INTERVALS,
 )
-from custom_components.bmw_mybmw.coordinator import MyBMWCoordinator
 from custom_components.bmw_mybmw.mybmw.models import (
     MyBMWAPIError,
     MyBMWAuthError,
@@ -40,13 +39,10 @@ from custom_components.bmw_mybmw.mybmw.vehicle.remote_services import (
 from simulator import fleet
 from simulator.cloud import DEMO_USERNAME, MyBMWCloud
 from simulator.vehicles import SimVehicle
+from tests.entry_helpers import coordinator_of
 from tests.registry_helpers import vehicle_device
 
 FIRST_VIN = fleet.make_vin(1)
-
-
-def coordinator_of(entry: MockConfigEntry) -> MyBMWCoordinator:
-    return entry.runtime_data
 
 
 async def test_polling_interval_by_region(init_integration: MockConfigEntry) -> None:

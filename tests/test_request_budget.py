@@ -27,7 +27,6 @@ from custom_components.bmw_mybmw.const import (
     DOMAIN,
     RATE_LIMIT_BACKOFF,
 )
-from custom_components.bmw_mybmw.coordinator import MyBMWCoordinator
 from custom_components.bmw_mybmw.mybmw.models import MyBMWQuotaError
 from custom_components.bmw_mybmw.refresh_planner import (
     ACTIVE_INTERVAL,
@@ -38,6 +37,7 @@ from custom_components.bmw_mybmw.refresh_planner import (
 )
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
+from tests.entry_helpers import blocked_issue, coordinator_of, quota_issue
 from tests.platform_helpers import COMBUSTION_VIN, EV_VIN, MINI_VIN, PHEV_VIN
 from tests.registry_helpers import devices_with_identifier
 
@@ -53,10 +53,6 @@ def clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     return freezer
 
 
-def coordinator_of(entry: MockConfigEntry) -> MyBMWCoordinator:
-    return entry.runtime_data
-
-
 def account_entity(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> er.RegistryEntry:
     registry = er.async_get(hass)
     entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}-{key}")
@@ -64,14 +60,6 @@ def account_entity(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> er.
     entry_ = registry.async_get(entity_id)
     assert entry_ is not None
     return entry_
-
-
-def quota_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"quota_exceeded_{entry.entry_id}")
-
-
-def blocked_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"blocked_{entry.entry_id}")
 
 
 def store_budget(hass_storage: dict[str, Any], entry: MockConfigEntry, **data: Any) -> str:

@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_LATITUDE, ATTR_LONGITUDE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -24,6 +24,7 @@ from custom_components.bmw_mybmw.mybmw.vehicle.vehicle import VehicleViewDirecti
 from simulator import fleet
 from simulator.cloud import MyBMWCloud
 from tests.conftest import SetupEntry
+from tests.entry_helpers import blocked_issue, coordinator_of
 from tests.platform_helpers import EV_VIN
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -34,16 +35,6 @@ def clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     """Noon UTC: the day's budget is far from its reset."""
     freezer.move_to(START)
     return freezer
-
-
-def coordinator_of(entry: MockConfigEntry) -> MyBMWCoordinator:
-    coordinator = entry.runtime_data
-    assert isinstance(coordinator, MyBMWCoordinator)
-    return coordinator
-
-
-def blocked_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"blocked_{entry.entry_id}")
 
 
 def flash(coordinator: MyBMWCoordinator) -> object:
